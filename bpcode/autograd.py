@@ -1,0 +1,223 @@
+"""A scalar reverse-mode automatic differentiation engine.
+
+Each :class:`Value` holds a number, the gradient of the final output with
+respect to it, and how it was made (its parents and the operation). Calling
+:meth:`Value.backward` on the output visits the graph in reverse topological
+order and applies the chain rule once per edge, so every node's gradient is
+complete before it is passed on — also when a value is used more than once.
+
+>>> a = Value(2.0, label="a")
+>>> b = a * a + a          # a is used three times
+>>> b.backward()
+>>> a.grad                 # d(a^2 + a)/da = 2a + 1
+5.0
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable, Union
+
+Number = Union[int, float]
+
+
+class Value:
+    """A scalar in a computational graph.
+
+    Parameters
+    ----------
+    data : float
+        The number.
+    label : str, optional
+        A name shown in drawings of the graph.
+
+    Attributes
+    ----------
+    data : float
+        The value computed in the forward pass.
+    grad : float
+        d(output)/d(this value) after :meth:`backward` was called on an output.
+    parents : tuple of Value
+        The values this one was computed from.
+    op : str
+        The operation that produced it (``""`` for an input).
+    """
+
+    __slots__ = ("data", "grad", "parents", "op", "label", "_backward")
+
+    def __init__(self, data: Number, label: str = "", *, parents: tuple["Value", ...] = (),
+                 op: str = "") -> None:
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            raise TypeError(f"Value: data must be a real number, got {type(data).__name__}")
+        self.data = float(data)
+        self.grad = 0.0
+        self.parents = parents
+        self.op = op
+        self.label = label
+        self._backward: Callable[[], None] = lambda: None
+
+    # -- building the graph -------------------------------------------------
+    def __add__(self, other: Union["Value", Number]) -> "Value":
+        other = _wrap(other)
+        out = Value(self.data + other.data, parents=(self, other), op="+")
+
+        def backward() -> None:            # add passes the gradient on unchanged
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = backward
+        return out
+
+    def __mul__(self, other: Union["Value", Number]) -> "Value":
+        other = _wrap(other)
+        out = Value(self.data * other.data, parents=(self, other), op="*")
+
+        def backward() -> None:            # multiply swaps the inputs
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = backward
+        return out
+
+    def __pow__(self, exponent: Number) -> "Value":
+        if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
+            raise TypeError("Value ** x: x must be a plain int or float")
+        out = Value(self.data ** exponent, parents=(self,), op=f"**{exponent:g}")
+
+        def backward() -> None:
+            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+        out._backward = backward
+        return out
+
+    def exp(self) -> "Value":
+        """Return :math:`e^x`."""
+        out = Value(math.exp(self.data), parents=(self,), op="exp")
+
+        def backward() -> None:
+            self.grad += out.data * out.grad
+        out._backward = backward
+        return out
+
+    def log(self) -> "Value":
+        """Return the natural logarithm; the value must be positive."""
+        if self.data <= 0.0:
+            raise ValueError(f"Value.log: needs a positive value, got {self.data}")
+        out = Value(math.log(self.data), parents=(self,), op="log")
+
+        def backward() -> None:
+            self.grad += out.grad / self.data
+        out._backward = backward
+        return out
+
+    def tanh(self) -> "Value":
+        """Return :math:`\\tanh x`."""
+        out = Value(math.tanh(self.data), parents=(self,), op="tanh")
+
+        def backward() -> None:
+            self.grad += (1.0 - out.data ** 2) * out.grad
+        out._backward = backward
+        return out
+
+    def relu(self) -> "Value":
+        """Return :math:`\\max(0, x)` (gradient 0 at the kink)."""
+        out = Value(max(0.0, self.data), parents=(self,), op="relu")
+
+        def backward() -> None:
+            self.grad += (self.data > 0.0) * out.grad
+        out._backward = backward
+        return out
+
+    def sigmoid(self) -> "Value":
+        """Return :math:`1/(1+e^{-x})`."""
+        x = self.data
+        s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+        out = Value(s, parents=(self,), op="sigmoid")
+
+        def backward() -> None:
+            self.grad += s * (1.0 - s) * out.grad
+        out._backward = backward
+        return out
+
+    def __neg__(self) -> "Value":
+        return self * -1.0
+
+    def __sub__(self, other: Union["Value", Number]) -> "Value":
+        return self + (-_wrap(other))
+
+    def __truediv__(self, other: Union["Value", Number]) -> "Value":
+        return self * _wrap(other) ** -1
+
+    def __radd__(self, other: Number) -> "Value":
+        return _wrap(other) + self
+
+    def __rmul__(self, other: Number) -> "Value":
+        return _wrap(other) * self
+
+    def __rsub__(self, other: Number) -> "Value":
+        return _wrap(other) - self
+
+    def __rtruediv__(self, other: Number) -> "Value":
+        return _wrap(other) / self
+
+    # -- the backward pass --------------------------------------------------
+    def topological_order(self) -> list["Value"]:
+        """Every node this value depends on, each after all of its parents.
+
+        Iterative depth-first search, so deep graphs (long chains) do not hit
+        Python's recursion limit.
+        """
+        order: list[Value] = []
+        visited: set[int] = set()
+        stack: list[tuple[Value, bool]] = [(self, False)]
+        while stack:
+            node, parents_done = stack.pop()
+            if parents_done:
+                order.append(node)
+                continue
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents if id(p) not in visited)
+        return order
+
+    def backward(self, *, zero_grad: bool = True) -> None:
+        """Compute d(self)/d(node) for every node of the graph that made ``self``.
+
+        Parameters
+        ----------
+        zero_grad : bool, default=True
+            First reset every gradient in the graph to 0, so that calling
+            ``backward()`` twice gives the same gradients as calling it once.
+            With False, the new gradients are **added** to the old ones
+            (as in PyTorch), which is how gradients of several outputs that
+            share inputs are summed.
+        """
+        order = self.topological_order()
+        if zero_grad:
+            for node in order:
+                node.grad = 0.0
+        self.grad += 1.0                       # d(self)/d(self)
+        for node in reversed(order):           # outputs first, inputs last
+            node._backward()
+
+    def __repr__(self) -> str:
+        name = f"{self.label}=" if self.label else ""
+        return f"Value({name}{self.data:.4g}, grad={self.grad:.4g})"
+
+
+def _wrap(x: Union[Value, Number]) -> Value:
+    if isinstance(x, Value):
+        return x
+    return Value(x)
+
+
+def graph_nodes(output: Value) -> list[Value]:
+    """All nodes of the graph that produced ``output``, inputs first."""
+    return output.topological_order()
+
+
+def sum_values(values: Iterable[Union[Value, Number]]) -> Value:
+    """Add up several values (a ``sum`` that starts from ``Value(0)``)."""
+    total = Value(0.0)
+    for v in values:
+        total = total + v
+    return total

@@ -1,0 +1,334 @@
+"""Layers: the base class, the fully connected ``Dense`` layer, ``Embedding`` and ``Sequential``.
+
+Layout convention (the article's, used everywhere in the book): a batch is a
+matrix with **one sample per row**, ``X`` of shape (n_samples, n_in), and a
+dense layer computes ``X @ W + b`` with ``W`` of shape (n_in, n_out).
+
+Every layer has
+
+* ``forward(X)``: checks ``X``, computes the output and remembers what the
+  backward pass will need;
+* ``backward(grad_out)``: takes dL/d(output), stores the gradients of the
+  layer's own parameters and returns dL/d(input);
+* ``parameters()``: a list of ``(name, value, gradient)`` triples.
+
+The checks live in the public methods; the arithmetic lives in ``_forward`` and
+``_backward``, which :class:`Sequential` calls directly once it has checked the
+input of the whole network.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence, Union
+
+import numpy as np
+
+from ._checks import as_float_matrix, as_generator, check_positive_int, check_width
+from .init import Initializer, get_initializer
+
+Param = tuple[str, np.ndarray, np.ndarray]
+
+
+class Layer:
+    """Base class of all layers.
+
+    Subclasses implement ``_forward(X)`` and ``_backward(grad_out, input_grad)``
+    and, if they have parameters, ``parameters()``. ``n_in`` is the expected
+    input width, or ``None`` if any width is accepted.
+    """
+
+    n_in: Optional[int] = None
+    _out_shape: Optional[tuple[int, ...]] = None
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Compute the layer's output for a batch.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_in)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_out)
+        """
+        X = as_float_matrix(X, repr(self))
+        if self.n_in is not None:
+            check_width(X, self.n_in, repr(self))
+        out = self._forward(X)
+        self._out_shape = out.shape
+        return out
+
+    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> Optional[np.ndarray]:
+        """Back-propagate ``grad_out`` = dL/d(output) through the layer.
+
+        Stores the gradients of the layer's parameters (e.g. ``dW``, ``db``)
+        and returns dL/d(input). Gradients are overwritten, not accumulated.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (n_samples, n_out)
+            Gradient of the loss with respect to this layer's last output.
+        input_grad : bool, default=True
+            If False, skip computing the gradient with respect to the input
+            (the first layer of a network does not need it) and return None.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_in), or None
+        """
+        if self._out_shape is None:
+            raise RuntimeError(f"{self!r}: backward() called before forward()")
+        grad_out = as_float_matrix(grad_out, repr(self), "grad_out")
+        if grad_out.shape != self._out_shape:
+            raise ValueError(
+                f"{self!r}: grad_out must have the shape of the last output "
+                f"{self._out_shape}, got {grad_out.shape}")
+        return self._backward(grad_out, input_grad)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return self.forward(X)
+
+    def parameters(self) -> list[Param]:
+        """Return the layer's ``(name, value, gradient)`` triples (none by default)."""
+        return []
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Dense(Layer):
+    r"""Fully connected layer :math:`Z = XW + b`.
+
+    Parameters
+    ----------
+    n_in : int
+        Number of input features.
+    n_out : int
+        Number of output units.
+    rng : None, int or numpy.random.Generator, default=None
+        Source of randomness for the initial weights. Pass a seed for
+        reproducible weights.
+    init : str or callable, default="xavier"
+        Weight initialiser, see :func:`bpcode.init.get_initializer`.
+        Biases start at zero.
+
+    Attributes
+    ----------
+    W : ndarray of shape (n_in, n_out)
+        Weights; column ``j`` holds the incoming weights of unit ``j``.
+    b : ndarray of shape (n_out,)
+        Biases.
+    dW : ndarray of shape (n_in, n_out)
+        dL/dW after :meth:`backward`.
+    db : ndarray of shape (n_out,)
+        dL/db after :meth:`backward`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = Dense(2, 3, rng=0)
+    >>> layer.forward(np.ones((4, 2))).shape
+    (4, 3)
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, rng: Union[None, int, np.random.Generator] = None,
+                 init: Union[str, Initializer] = "xavier") -> None:
+        self.n_in = check_positive_int(n_in, "n_in", "Dense")
+        self.n_out = check_positive_int(n_out, "n_out", "Dense")
+        W = get_initializer(init)(self.n_in, self.n_out, as_generator(rng, repr(self)))
+        self.W = np.array(W, dtype=np.float64)
+        if self.W.shape != (self.n_in, self.n_out):
+            raise ValueError(f"{self!r}: initialiser returned shape {self.W.shape}, "
+                             f"expected {(self.n_in, self.n_out)}")
+        self.b = np.zeros(self.n_out)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        self._X: Optional[np.ndarray] = None
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        self._X = X                                   # needed for dW
+        return X @ self.W + self.b                    # (n, n_in) @ (n_in, n_out) + (n_out,)
+
+    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
+        np.matmul(self._X.T, grad_out, out=self.dW)   # dL/dW = X^T G : (n_in, n_out)
+        np.sum(grad_out, axis=0, out=self.db)         # dL/db = sum of G's rows : (n_out,)
+        if not input_grad:
+            return None
+        return grad_out @ self.W.T                    # dL/dX = G W^T : (n, n_in)
+
+    def parameters(self) -> list[Param]:
+        return [("W", self.W, self.dW), ("b", self.b, self.db)]
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in} -> {self.n_out})"
+
+
+class Embedding(Layer):
+    """Lookup table that maps integer tokens to learned vectors.
+
+    For a batch of ``context`` token ids per sample it returns the
+    concatenation of their vectors. Backpropagation through the lookup adds
+    each row of the output gradient into the row of the table that was used
+    (rows used twice receive both contributions).
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of distinct tokens; ids must lie in ``[0, vocab_size)``.
+    dim : int
+        Length of each token's vector.
+    rng : None, int or numpy.random.Generator, default=None
+        Source of randomness for the initial table, drawn from N(0, 1).
+
+    Attributes
+    ----------
+    E : ndarray of shape (vocab_size, dim)
+        The table of token vectors.
+    dE : ndarray of shape (vocab_size, dim)
+        dL/dE after :meth:`backward`.
+    """
+
+    def __init__(self, vocab_size: int, dim: int, *,
+                 rng: Union[None, int, np.random.Generator] = None) -> None:
+        self.vocab_size = check_positive_int(vocab_size, "vocab_size", "Embedding")
+        self.dim = check_positive_int(dim, "dim", "Embedding")
+        self.E = as_generator(rng, repr(self)).standard_normal((self.vocab_size, self.dim))
+        self.dE = np.zeros_like(self.E)
+        self._ids: Optional[np.ndarray] = None
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Look up the vectors of a batch of token ids.
+
+        Parameters
+        ----------
+        X : ndarray of int, shape (n_samples, context)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, context * dim)
+        """
+        ids = np.asarray(X)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"{self!r}: token ids must be an integer array, got dtype {ids.dtype}")
+        if ids.ndim != 2 or ids.size == 0:
+            raise ValueError(f"{self!r}: token ids must be a non-empty 2-D array of shape "
+                             f"(n_samples, context), got shape {ids.shape}")
+        if ids.min() < 0 or ids.max() >= self.vocab_size:
+            raise ValueError(f"{self!r}: token ids must lie in [0, {self.vocab_size}), "
+                             f"got values from {ids.min()} to {ids.max()}")
+        out = self._forward(ids)
+        self._out_shape = out.shape
+        return out
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        self._ids = X
+        return self.E[X].reshape(X.shape[0], -1)      # (n, context, dim) -> (n, context*dim)
+
+    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> None:
+        self.dE.fill(0.0)
+        g = grad_out.reshape(self._ids.shape[0], self._ids.shape[1], self.dim)
+        np.add.at(self.dE, self._ids, g)              # scatter-add: repeated ids accumulate
+        return None                                   # token ids have no gradient
+
+    def parameters(self) -> list[Param]:
+        return [("E", self.E, self.dE)]
+
+    def __repr__(self) -> str:
+        return f"Embedding({self.vocab_size} tokens -> {self.dim})"
+
+
+class Sequential(Layer):
+    """A network: layers applied one after the other.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        Applied in order by :meth:`forward`, in reverse order by
+        :meth:`backward`.
+
+    Examples
+    --------
+    >>> from bpcode import Dense, Tanh, Sigmoid
+    >>> model = Sequential([Dense(2, 4, rng=0), Tanh(), Dense(4, 1, rng=1), Sigmoid()])
+    >>> model.n_parameters
+    17
+    """
+
+    def __init__(self, layers: Iterable[Layer]) -> None:
+        self.layers: list[Layer] = list(layers)
+        if not self.layers:
+            raise ValueError("Sequential: needs at least one layer")
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: item {i} is {type(layer).__name__}, not a Layer")
+        self.n_in = self.layers[0].n_in
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Run the network on a batch, checking the input once at the door.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_in)
+            For a network that starts with :class:`Embedding`, integer token
+            ids of shape (n_samples, context).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_out)
+        """
+        first = self.layers[0]
+        if isinstance(first, Embedding):
+            out = first.forward(X)
+            rest = self.layers[1:]
+        else:
+            X = as_float_matrix(X, "Sequential")
+            if self.n_in is not None:
+                check_width(X, self.n_in, f"Sequential (first layer {first!r})")
+            out, rest = X, self.layers
+        out = self._run(out, rest)
+        self._out_shape = out.shape
+        return out
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        return self._run(X, self.layers)
+
+    @staticmethod
+    def _run(X: np.ndarray, layers: Sequence[Layer]) -> np.ndarray:
+        for layer in layers:
+            X = layer._forward(X)
+            layer._out_shape = X.shape
+        return X
+
+    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
+        grad: Optional[np.ndarray] = grad_out
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            grad = self.layers[i]._backward(grad, input_grad or i > 0)
+        return grad
+
+    def parameters(self) -> list[Param]:
+        """Return every layer's parameters, named ``"<layer index>.<name>"`` (e.g. ``"0.W"``)."""
+        return [(f"{i}.{name}", value, grad)
+                for i, layer in enumerate(self.layers)
+                for name, value, grad in layer.parameters()]
+
+    @property
+    def n_parameters(self) -> int:
+        """Total number of scalar parameters."""
+        return sum(value.size for _, value, _ in self.parameters())
+
+    def __getitem__(self, i: int) -> Layer:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([{inner}])"

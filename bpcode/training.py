@@ -1,0 +1,165 @@
+"""The training loop: mini-batches, the four steps of backpropagation, and a history."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Union
+
+import numpy as np
+
+from ._checks import as_float_matrix, as_generator, check_positive_int
+from .layers import Embedding, Layer, Sequential
+from .losses import Loss
+from .metrics import accuracy
+from .optim import Optimizer
+
+Metric = Callable[[np.ndarray, np.ndarray], float]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Raised by :func:`fit` when the loss becomes NaN or infinite.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch (counted from 1) in which it happened.
+    history : History
+        Everything recorded before that epoch.
+    """
+
+    def __init__(self, message: str, epoch: int, history: "History") -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.history = history
+
+
+@dataclass
+class History:
+    """What :func:`fit` recorded, one entry per epoch.
+
+    Attributes
+    ----------
+    loss : list of float
+        Mean training loss over the epoch's mini-batches (weighted by batch size).
+    val_loss : list of float
+        Loss on the validation data after each epoch (empty without it).
+    metric : list of float
+        The metric on the training data after each epoch (empty without a metric).
+    val_metric : list of float
+        The metric on the validation data after each epoch.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    metric: list[float] = field(default_factory=list)
+    val_metric: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+
+def _prepare(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray, where: str):
+    """Check the data once, so that the loop can use the unchecked fast path."""
+    first = model.layers[0] if isinstance(model, Sequential) else model
+    if isinstance(first, Embedding):
+        X = np.asarray(X)
+        out = model.forward(X)                         # checks every token id
+    else:
+        X = as_float_matrix(X, where, "X")
+        out = model.forward(X[:1])                     # checks the width of X
+    T = loss._check_target(y, out.shape[1])
+    if len(T) != len(X):
+        raise ValueError(f"{where}: X has {len(X)} samples but y has {len(T)}")
+    return X, T
+
+
+def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.ndarray, *,
+        epochs: int, batch_size: Optional[int] = None, shuffle: bool = True,
+        rng: Union[None, int, np.random.Generator] = None,
+        validation_data: Optional[tuple[np.ndarray, np.ndarray]] = None,
+        metric: Union[None, str, Metric] = None, verbose: int = 0) -> History:
+    """Train ``model`` with mini-batch gradient descent and return its history.
+
+    Each step is the article's four: forward pass, error (the loss), backward
+    pass, update. The loss is checked after every batch; if it becomes NaN or
+    infinite, training stops with :class:`TrainingDivergedError`, saying at
+    which epoch.
+
+    Parameters
+    ----------
+    model : Layer
+        Usually a :class:`~bpcode.layers.Sequential`.
+    loss : Loss
+    optimizer : Optimizer
+        Built for the same model, e.g. ``SGD(model, lr=0.1)``.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray
+        Targets in a form ``loss`` accepts.
+    epochs : int
+        Number of passes over the data.
+    batch_size : int, optional
+        Samples per update; default: the whole data set (full-batch descent,
+        as in the article's program).
+    shuffle : bool, default=True
+        Visit the samples in a new random order each epoch.
+    rng : None, int or numpy.random.Generator, default=None
+        Randomness for shuffling.
+    validation_data : tuple (X_val, y_val), optional
+        Evaluated after every epoch.
+    metric : "accuracy" or callable, optional
+        ``metric(y_true, output) -> float``, recorded after every epoch.
+    verbose : int, default=0
+        Print the loss every ``verbose`` epochs (0: never).
+
+    Returns
+    -------
+    History
+    """
+    where = "fit"
+    epochs = check_positive_int(epochs, "epochs", where)
+    X, T = _prepare(model, loss, X, y, where)
+    n = len(X)
+    batch_size = n if batch_size is None else min(check_positive_int(batch_size, "batch_size", where), n)
+    gen = as_generator(rng, where)
+    metric_fn: Optional[Metric] = accuracy if metric == "accuracy" else metric
+    if metric_fn is not None and not callable(metric_fn):
+        raise ValueError(f"{where}: metric must be 'accuracy' or a callable, got {metric!r}")
+    if validation_data is not None:
+        X_val, y_val = validation_data
+        X_val, T_val = _prepare(model, loss, X_val, y_val, f"{where} (validation_data)")
+
+    history = History()
+    order = np.arange(n)
+    for epoch in range(1, epochs + 1):
+        if shuffle and batch_size < n:
+            gen.shuffle(order)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            if batch_size == n:
+                Xb, Tb = X, T
+            else:
+                idx = order[start:start + batch_size]
+                Xb, Tb = X[idx], T[idx]
+            out = model._forward(Xb)                         # 1. forward pass
+            value = loss._forward(out, Tb)                    # 2. error
+            if not math.isfinite(value):
+                raise TrainingDivergedError(
+                    f"{where}: the loss became {value} in epoch {epoch} (batch starting at "
+                    f"sample {start}); the learning rate ({optimizer.lr}) is probably too "
+                    "large, or the inputs are badly scaled", epoch, history)
+            model._backward(loss._backward(), False)          # 3. backward pass
+            optimizer.step()                                  # 4. update
+            total += value * len(Xb)
+        history.loss.append(total / n)
+        if metric_fn is not None:
+            history.metric.append(float(metric_fn(T, model._forward(X))))
+        if validation_data is not None:
+            out_val = model._forward(X_val)
+            history.val_loss.append(loss._forward(out_val, T_val))
+            if metric_fn is not None:
+                history.val_metric.append(float(metric_fn(T_val, out_val)))
+        if verbose and (epoch % verbose == 0 or epoch == epochs):
+            extra = f", val_loss {history.val_loss[-1]:.4f}" if history.val_loss else ""
+            print(f"epoch {epoch:5d}: loss {history.loss[-1]:.4f}{extra}")
+    return history
