@@ -187,13 +187,15 @@ class Value:
         zero_grad : bool, default=True
             First reset every gradient in the graph to 0, so that calling
             ``backward()`` twice gives the same gradients as calling it once.
-            With False, the new gradients are **added** to the old ones
-            (as in PyTorch), which is how gradients of several outputs that
-            share inputs are summed.
+            With False, the gradients of the **inputs** (nodes without
+            parents) keep their old values and the new gradients are added to
+            them, as in PyTorch: that is how the gradients of several outputs
+            sharing inputs are summed. Intermediate nodes are always reset, so
+            their ``grad`` is the gradient of this output alone.
         """
         order = self.topological_order()
-        if zero_grad:
-            for node in order:
+        for node in order:
+            if zero_grad or node.parents:
                 node.grad = 0.0
         self.grad += 1.0                       # d(self)/d(self)
         for node in reversed(order):           # outputs first, inputs last

@@ -1,0 +1,135 @@
+"""Training: a step computed by hand, optimisers, the fit loop, XOR for fixed seeds."""
+
+import math
+
+import numpy as np
+import pytest
+
+import bpcode
+from bpcode import (SGD, Adam, Dense, MSELoss, ReLU, Sequential, Sigmoid, SoftmaxCrossEntropy,
+                    Tanh, accuracy, fit)
+
+
+def test_one_sgd_step_on_a_single_sigmoid_unit_by_hand():
+    # x = 1, w = 0.5, b = 0, target 1, MSE (1/2n), lr = 1:
+    #   z = 0.5, a = sigma(0.5) = 0.6224593312, L = (a - 1)^2 / 2 = 0.0712684783
+    #   dL/da = a - 1, da/dz = a(1 - a) = 0.2350037122
+    #   dL/dz = -0.0887234587 = dL/dw (x = 1) = dL/db
+    layer, act = Dense(1, 1, rng=0), Sigmoid()
+    model = Sequential([layer, act])
+    layer.W[:] = 0.5
+    layer.b[:] = 0.0
+    loss = MSELoss()
+    value = loss.forward(model.forward(np.array([[1.0]])), np.array([[1.0]]))
+    model.backward(loss.backward())
+    assert value == pytest.approx(0.0712684783, abs=1e-10)
+    assert layer.dW[0, 0] == pytest.approx(-0.0887234587, abs=1e-10)
+    assert layer.db[0] == pytest.approx(-0.0887234587, abs=1e-10)
+    SGD(model, lr=1.0).step()
+    assert layer.W[0, 0] == pytest.approx(0.5887234587, abs=1e-10)
+    assert layer.b[0] == pytest.approx(0.0887234587, abs=1e-10)
+
+
+def test_one_sgd_step_on_a_2_2_1_network_against_scalar_arithmetic():
+    """The matrix code against the chain rule written out one scalar at a time."""
+    W1 = [[0.15, 0.25], [0.20, 0.30]]
+    b1 = [0.35, 0.35]
+    W2 = [0.40, 0.45]
+    b2 = 0.60
+    x, target, lr = [0.05, 0.10], 0.01, 0.5
+    s = lambda z: 1.0 / (1.0 + math.exp(-z))  # noqa: E731
+    # forward, one unit at a time
+    h = [s(x[0] * W1[0][j] + x[1] * W1[1][j] + b1[j]) for j in range(2)]
+    o = s(h[0] * W2[0] + h[1] * W2[1] + b2)
+    L = 0.5 * (o - target) ** 2
+    # backward, one derivative at a time
+    d_o = (o - target) * o * (1 - o)
+    dW2 = [d_o * h[j] for j in range(2)]
+    d_h = [d_o * W2[j] * h[j] * (1 - h[j]) for j in range(2)]
+    dW1 = [[d_h[j] * x[i] for j in range(2)] for i in range(2)]
+
+    l1, l2 = Dense(2, 2, rng=0), Dense(2, 1, rng=0)
+    l1.W[:], l1.b[:], l2.W[:], l2.b[:] = W1, b1, np.array(W2).reshape(2, 1), b2
+    model = Sequential([l1, Sigmoid(), l2, Sigmoid()])
+    loss = MSELoss()
+    value = loss.forward(model.forward(np.array([x])), np.array([[target]]))
+    model.backward(loss.backward())
+    assert value == pytest.approx(L, rel=1e-14)
+    np.testing.assert_allclose(l2.dW[:, 0], dW2, rtol=1e-13)
+    np.testing.assert_allclose(l2.db, [d_o], rtol=1e-13)
+    np.testing.assert_allclose(l1.dW, dW1, rtol=1e-13)
+    np.testing.assert_allclose(l1.db, d_h, rtol=1e-13)
+    SGD(model, lr=lr).step()
+    np.testing.assert_allclose(l2.W[:, 0], [W2[j] - lr * dW2[j] for j in range(2)], rtol=1e-14)
+    np.testing.assert_allclose(l1.W, np.array(W1) - lr * np.array(dW1), rtol=1e-14)
+
+
+XOR_SEEDS = range(10)
+
+
+@pytest.mark.parametrize("seed", XOR_SEEDS)
+def test_xor_is_learned_for_every_seed(seed):
+    """2-4-1, tanh hidden, sigmoid output, MSE, full-batch SGD lr=2.0, 1000 epochs."""
+    X, y = bpcode.datasets.xor()
+    model = Sequential([Dense(2, 4, rng=seed), Tanh(), Dense(4, 1, rng=1000 + seed), Sigmoid()])
+    history = fit(model, MSELoss(), SGD(model, lr=2.0), X, y, epochs=1000)
+    assert accuracy(y, model.forward(X)) == 1.0
+    assert history.loss[-1] < 0.01 < history.loss[0]
+
+
+def test_sgd_momentum_update_rule():
+    layer = Dense(1, 1, rng=0)
+    layer.W[:] = 1.0
+    opt = SGD(layer, lr=0.1, momentum=0.9)
+    layer.dW[:] = 2.0
+    opt.step()                                   # v = -0.2, W = 0.8
+    assert layer.W[0, 0] == pytest.approx(0.8)
+    opt.step()                                   # v = 0.9 * -0.2 - 0.2 = -0.38, W = 0.42
+    assert layer.W[0, 0] == pytest.approx(0.42)
+
+
+def test_adam_first_step_has_size_lr():
+    layer = Dense(3, 2, rng=0)
+    before = layer.W.copy()
+    layer.dW[:] = np.array([[1e-3, -5.0], [2.0, 7e2], [-0.3, 1.0]])
+    layer.db[:] = 0.0
+    Adam(layer, lr=0.01).step()
+    # after bias correction m_hat = g and v_hat = g^2, so the step is lr * sign(g)
+    np.testing.assert_allclose(before - layer.W, 0.01 * np.sign(layer.dW), rtol=1e-4)
+
+
+def test_fit_records_history_and_is_reproducible():
+    X, y = bpcode.datasets.spirals(40, rng=0)
+    runs = []
+    for _ in range(2):
+        model = Sequential([Dense(2, 16, rng=1), ReLU(), Dense(16, 2, rng=2)])
+        h = fit(model, SoftmaxCrossEntropy(), Adam(model, lr=0.01), X, y, epochs=5,
+                batch_size=16, rng=3, validation_data=(X[:10], y[:10]), metric="accuracy")
+        runs.append(h)
+    assert len(runs[0]) == 5 and len(runs[0].val_loss) == 5
+    assert len(runs[0].metric) == 5 and len(runs[0].val_metric) == 5
+    assert runs[0].loss == runs[1].loss
+    assert all(0.0 <= a <= 1.0 for a in runs[0].metric)
+
+
+def test_fit_uses_every_sample_once_per_epoch():
+    """With lr tiny, the epoch loss is the mean over all samples of the initial loss."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(10, 3)), rng.normal(size=(10, 1))
+    model = Sequential([Dense(3, 1, rng=0)])
+    expected = MSELoss().forward(model.forward(X), y)
+    h = fit(model, MSELoss(), SGD(model, lr=1e-12), X, y, epochs=1, batch_size=3, rng=0)
+    assert h.loss[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_backward_without_input_gradient_gives_same_parameter_gradients():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(5, 3))
+    model = Sequential([Dense(3, 4, rng=0), Tanh(), Dense(4, 2, rng=1)])
+    out = model.forward(X)
+    assert model.backward(np.ones_like(out), input_grad=False) is None
+    first = [g.copy() for _, _, g in model.parameters()]
+    grad_in = model.backward(np.ones_like(out))
+    assert grad_in.shape == X.shape
+    for a, (_, _, b) in zip(first, model.parameters()):
+        np.testing.assert_array_equal(a, b)
