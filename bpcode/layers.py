@@ -125,9 +125,9 @@ class Dense(Layer):
     b : ndarray of shape (n_out,)
         Biases.
     dW : ndarray of shape (n_in, n_out)
-        dL/dW after :meth:`backward`.
+        dL/dW after :meth:`~bpcode.layers.Layer.backward`.
     db : ndarray of shape (n_out,)
-        dL/db after :meth:`backward`.
+        dL/db after :meth:`~bpcode.layers.Layer.backward`.
 
     Examples
     --------
@@ -191,7 +191,7 @@ class Embedding(Layer):
     E : ndarray of shape (vocab_size, dim)
         The table of token vectors.
     dE : ndarray of shape (vocab_size, dim)
-        dL/dE after :meth:`backward`.
+        dL/dE after :meth:`~bpcode.layers.Layer.backward`.
     """
 
     def __init__(self, vocab_size: int, dim: int, *,
@@ -249,8 +249,8 @@ class Sequential(Layer):
     Parameters
     ----------
     layers : sequence of Layer
-        Applied in order by :meth:`forward`, in reverse order by
-        :meth:`backward`.
+        Applied in order by :meth:`~bpcode.layers.Sequential.forward`, in reverse order by
+        :meth:`~bpcode.layers.Layer.backward`.
 
     Examples
     --------

@@ -3,7 +3,7 @@ r"""Optimisers: turn gradients into parameter updates.
 Backpropagation only *computes* :math:`\partial L/\partial \theta`; an
 optimiser decides what to do with it. Each optimiser is given the model (any
 object with a ``parameters()`` method returning ``(name, value, gradient)``
-triples) and updates the parameter arrays **in place** when :meth:`step` is
+triples) and updates the parameter arrays **in place** when :meth:`Optimizer.step` is
 called.
 """
 

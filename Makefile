@@ -1,0 +1,78 @@
+# Backpropagation, explained and tested: build, run and test the book.
+# `make help` lists the targets. Everything runs inside ./.venv, created on first use.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PY      := $(BIN)/python
+JB      := $(BIN)/jupyter-book
+STAMP   := $(VENV)/.installed
+BUILD   := _build
+JB_FLAGS := -W -n --keep-going --all
+# pytest-xdist: 2 workers; each notebook, and the book build + browser checks, are single
+# units of work (see tests/conftest.py).
+PYTEST_FLAGS ?= -n 2 --dist loadfile
+
+.PHONY: help book test notebooks lab bench pdf clean distclean venv
+
+help:  ## show this help
+	@echo "Backpropagation, explained and tested"
+	@echo
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 20
+
+# The virtual environment. The stamp is rebuilt only when requirements.txt or
+# pyproject.toml change, so a second `make` does not reinstall anything.
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv and install requirements.txt (done by every target)
+
+# `make book` re-executes every notebook (execute_notebooks: force in _config.yml) and
+# re-reads every page (--all), so the published HTML can never show stale outputs, and
+# fails on any warning, broken reference or notebook error.
+book: $(STAMP)  ## build the HTML book into _build/html (executes every notebook)
+	$(JB) build . --path-output . $(JB_FLAGS)
+	@echo
+	@echo "Book built: open $(CURDIR)/$(BUILD)/html/index.html"
+
+test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book build, browser
+	$(PY) -m pytest $(PYTEST_FLAGS)
+
+# Re-execute every notebook of the table of contents in place, in a fresh python3 kernel
+# with the notebook's folder (book/) as working directory, as the book build does:
+# execution counts become 1..k and the outputs are stored for nbval to compare against.
+notebooks: $(STAMP)  ## re-execute every TOC notebook in place and store its outputs
+	@set -e; for nb in $$($(PY) tests/tools/toc.py); do \
+	  echo "executing $$nb"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 \
+	    --log-level=WARN "$$nb"; \
+	done
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab book/
+
+bench: $(STAMP)  ## run the performance benchmarks
+	$(PY) benchmarks/run.py
+
+# The whole book as one HTML page, printed by headless Chromium (math typeset by MathJax,
+# no TeX needed). Needs chromium (and poppler-utils for the text check).
+pdf: $(STAMP)  ## build _build/pdf/backprop-book.pdf (needs chromium)
+	rm -rf $(BUILD)/pdf-src
+	$(JB) build . --builder singlehtml --path-output $(BUILD)/pdf-src $(JB_FLAGS)
+	$(PY) tests/tools/make_pdf.py $(BUILD)/pdf-src/_build/singlehtml $(BUILD)/pdf/backprop-book.pdf
+
+clean:  ## remove build outputs and caches (keeps .venv)
+	rm -rf $(BUILD) .pytest_cache .hypothesis .jupyter_cache
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
+	  -type d -print0 | xargs -0 rm -rf
+
+distclean: clean  ## also remove .venv and the package metadata
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,160 @@
+"""Every notebook in ``_toc.yml`` is stored executed, top to bottom, with clean outputs.
+
+Strict nbval compares fresh outputs with the stored ones, and a cell stored without outputs
+is not compared at all, so these checks are what give the nbval run its teeth. They also
+keep machine-specific noise (memory addresses, absolute paths, SVG ids, NumPy scalar reprs
+that differ between NumPy versions) out of the published notebooks.
+Refresh the stored outputs with ``make notebooks``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools.toc import REPO, docname, read_toc_notebooks
+
+NOTEBOOKS = read_toc_notebooks()
+
+ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b|<[\w.]+ (?:object )?at 0x")
+# Absolute paths of this machine or of any typical one (home, repo, temp, interpreter).
+_HERE = sorted({str(REPO), os.path.expanduser("~"), str(Path(sys.prefix))}, key=len,
+               reverse=True)
+ABS_PATH = re.compile(
+    "|".join(re.escape(p) for p in _HERE if len(p) > 1)
+    + r"|(?<![\w.~])/(?:home|root|work|tmp|Users|usr/lib|usr/local|opt|var/folders|private)/"
+    + r"|\b[A-Za-z]:\\\\(?:Users|Windows|Program)"
+    + r"|site-packages"
+)
+NUMPY_SCALAR_REPR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool_|str_)\w*\(")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def output_texts(output) -> list[str]:
+    """The text a reader sees in one output (streams, text/* data, tracebacks)."""
+    texts = []
+    if output.output_type == "stream":
+        texts.append(output.text)
+    elif output.output_type in ("execute_result", "display_data"):
+        for mime, value in output.get("data", {}).items():
+            if mime.startswith("text/") or mime.endswith("json"):
+                texts.append(value if isinstance(value, str) else str(value))
+    elif output.output_type == "error":
+        texts.append(f"{output.ename}: {output.evalue}")
+        texts.extend(ANSI.sub("", line) for line in output.get("traceback", []))
+    return texts
+
+
+def code_cells(nb):
+    return [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
+def where(path: Path, index: int) -> str:
+    return f"{path.relative_to(REPO)} cell {index}"
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[docname(p) for p in NOTEBOOKS])
+def notebook(request):
+    path = request.param
+    nb = nbformat.read(path, as_version=4)
+    return path, nb
+
+
+def test_notebook_is_valid_nbformat(notebook):
+    path, nb = notebook
+    nbformat.validate(nb)
+
+
+def test_kernelspec_is_python3(notebook):
+    path, nb = notebook
+    spec = nb.metadata.get("kernelspec", {})
+    assert spec.get("name") == "python3", (
+        f"{path.relative_to(REPO)}: kernelspec is {spec!r}; expected name 'python3' "
+        f"(re-run `make notebooks`)"
+    )
+    assert nb.metadata.get("language_info", {}).get("name") == "python"
+
+
+def test_executed_top_to_bottom(notebook):
+    path, nb = notebook
+    counts = [(i, c.execution_count) for i, c in code_cells(nb) if c.source.strip()]
+    assert counts, f"{path.relative_to(REPO)} has no code cells"
+    never_run = [i for i, n in counts if n is None]
+    assert not never_run, (
+        f"{path.relative_to(REPO)}: cells {never_run} were never executed; "
+        "store the notebook executed (`make notebooks`)"
+    )
+    got = [n for _, n in counts]
+    expected = list(range(1, len(counts) + 1))
+    assert got == expected, (
+        f"{path.relative_to(REPO)}: execution counts {got} are not 1..{len(counts)} in "
+        "order; re-execute it top to bottom in a fresh kernel (`make notebooks`)"
+    )
+    for i, cell in code_cells(nb):
+        if not cell.source.strip():
+            assert cell.execution_count is None and not cell.outputs, where(path, i)
+
+
+def test_has_outputs(notebook):
+    path, nb = notebook
+    n_outputs = sum(len(c.outputs) for _, c in code_cells(nb))
+    assert n_outputs > 0, (
+        f"{path.relative_to(REPO)} is stored without outputs: strict nbval would compare "
+        "nothing. Run `make notebooks`."
+    )
+
+
+def test_no_unexpected_errors(notebook):
+    path, nb = notebook
+    for i, cell in code_cells(nb):
+        tags = cell.metadata.get("tags", [])
+        for out in cell.outputs:
+            if out.output_type == "error":
+                assert "raises-exception" in tags, (
+                    f"{where(path, i)} stores an error ({out.ename}: {out.evalue}) but is "
+                    "not tagged `raises-exception`"
+                )
+        if "raises-exception" in tags:
+            assert any(o.output_type == "error" for o in cell.outputs), (
+                f"{where(path, i)} is tagged `raises-exception` but stores no error"
+            )
+
+
+def test_outputs_have_no_machine_noise(notebook):
+    path, nb = notebook
+    for i, cell in code_cells(nb):
+        for out in cell.outputs:
+            for text in output_texts(out):
+                m = ADDRESS.search(text)
+                assert not m, (
+                    f"{where(path, i)}: output contains a memory address {m.group(0)!r} "
+                    "(assign the result, e.g. `_ = plt.plot(...)`, or print something stable)"
+                )
+                m = ABS_PATH.search(text)
+                assert not m, (
+                    f"{where(path, i)}: output contains an absolute path {m.group(0)!r} "
+                    "(print relative paths; for an expected error raised inside a package, "
+                    "catch it and print the message or use `%xmode Minimal`)"
+                )
+                m = NUMPY_SCALAR_REPR.search(text)
+                assert not m, (
+                    f"{where(path, i)}: output shows a NumPy scalar repr {m.group(0)!r}...; "
+                    "print numbers with an explicit format, e.g. f'{x:.4f}'"
+                )
+
+
+def test_images_are_png(notebook):
+    path, nb = notebook
+    for i, cell in code_cells(nb):
+        for out in cell.outputs:
+            for mime in out.get("data", {}):
+                if mime.startswith("image/"):
+                    assert mime == "image/png", (
+                        f"{where(path, i)}: image output is {mime}; figures must be PNG "
+                        "(call bpcode.plotting.use_book_style() in the first cell)"
+                    )

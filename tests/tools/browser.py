@@ -1,0 +1,108 @@
+"""Serve built HTML on 127.0.0.1 and drive headless Chromium (tests and ``make pdf``)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+INSTALL_HINT = "Chromium not found: apt-get install -y chromium"
+
+# Headless and offline: every host name except the local server fails to resolve, so a
+# page that needs the network (a CDN script, a remote font) visibly breaks in the tests.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+
+
+def find_chromium() -> str | None:
+    """``$CHROMIUM`` if set, else the first Chromium/Chrome on ``PATH``."""
+    if os.environ.get("CHROMIUM"):
+        return os.environ["CHROMIUM"]
+    for name in CHROMIUM_NAMES:
+        exe = shutil.which(name)
+        if exe:
+            return exe
+    return None
+
+
+@dataclass
+class Server:
+    base_url: str
+    requests: list[tuple[str, int, str]] = field(default_factory=list)  # path, status, referer
+
+    def failed(self) -> list[tuple[str, int, str]]:
+        return [r for r in self.requests if r[1] >= 400]
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    record: list | None = None
+    lock = threading.Lock()
+
+    def log_request(self, code="-", size="-"):
+        try:
+            status = int(getattr(code, "value", code))
+        except (TypeError, ValueError):
+            status = 0
+        with self.lock:
+            self.record.append((self.path, status, self.headers.get("Referer", "") if
+                                self.headers else ""))
+
+    def log_message(self, format, *args):  # keep test output quiet
+        pass
+
+
+@contextmanager
+def serve(directory: Path):
+    """Serve ``directory`` on a free port of 127.0.0.1 in a background thread."""
+    server_info = Server(base_url="")
+    handler = type("Handler", (_Handler,), {"record": server_info.requests})
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
+    )
+    httpd.daemon_threads = True
+    server_info.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server_info
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def run_chromium(exe: str, url: str, *args: str, budget_ms: int = 20000,
+                 timeout: float = 180) -> subprocess.CompletedProcess:
+    """Run headless Chromium once on ``url`` with a throw-away profile."""
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+               f"--virtual-time-budget={budget_ms}", *args, url]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+
+
+def dump_dom(exe: str, url: str, budget_ms: int = 20000) -> str:
+    """The page's DOM after its scripts (MathJax) have run, as HTML text."""
+    proc = run_chromium(exe, url, "--dump-dom", budget_ms=budget_ms)
+    if proc.returncode != 0:
+        raise RuntimeError(f"chromium failed on {url} (exit {proc.returncode}):\n"
+                           f"{proc.stderr[-2000:]}")
+    return proc.stdout
