@@ -42,8 +42,10 @@ book: $(STAMP)  ## build the HTML book into _build/html (executes every notebook
 	@echo
 	@echo "Book built: open $(CURDIR)/$(BUILD)/html/index.html"
 
+# Two pytest workers share the two cores, so each keeps BLAS to one thread: no
+# oversubscription, and the same reduction order in every run.
 test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book build, browser
-	$(PY) -m pytest $(PYTEST_FLAGS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_FLAGS)
 
 # Re-execute every notebook of the table of contents in place, in a fresh python3 kernel
 # with the notebook's folder (book/) as working directory, as the book build does:
@@ -51,6 +53,7 @@ test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book b
 notebooks: $(STAMP)  ## re-execute every TOC notebook in place and store its outputs
 	@set -e; for nb in $$($(PY) tests/tools/toc.py); do \
 	  echo "executing $$nb"; \
+	  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=300 \
 	    --log-level=WARN "$$nb"; \

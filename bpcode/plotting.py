@@ -175,8 +175,11 @@ def draw_graph(output, ax=None, *, show_grad: bool = True, title: Optional[str] 
         x1, y1 = pos[id(node)]
         for p in node.parents:
             x0, y0 = pos[id(p)]
+            # an edge that skips a column bends around the boxes in between
+            bend = 0.0 if x1 - x0 <= 1.0 else (0.35 if y0 <= y1 else -0.35)
             ax.annotate("", xy=(x1 - 0.28, y1), xytext=(x0 + 0.28, y0),
-                        arrowprops=dict(arrowstyle="->", color="0.4", lw=1.0))
+                        arrowprops=dict(arrowstyle="->", color="0.4", lw=1.0,
+                                        connectionstyle=f"arc3,rad={bend}"))
     for node in nodes:
         x, y = pos[id(node)]
         head = node.label or (node.op if node.op else "const")
