@@ -12,8 +12,8 @@ JB      := $(BIN)/jupyter-book
 STAMP   := $(VENV)/.installed
 BUILD   := _build
 JB_FLAGS := -W -n --keep-going --all
-# pytest-xdist: 2 workers; each notebook, and the book build + browser checks, are single
-# units of work (see tests/conftest.py).
+# pytest-xdist: 2 workers; each notebook, the book build + browser checks, and the PDF
+# (tests/test_pdf.py) are single units of work (see tests/conftest.py).
 PYTEST_FLAGS ?= -n 2 --dist loadfile
 
 .PHONY: help book test notebooks lab bench pdf clean distclean venv
@@ -44,7 +44,7 @@ book: $(STAMP)  ## build the HTML book into _build/html (executes every notebook
 
 # Two pytest workers share the two cores, so each keeps BLAS to one thread: no
 # oversubscription, and the same reduction order in every run.
-test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book build, browser
+test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book build, browser, PDF
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_FLAGS)
 
 # Re-execute every notebook of the table of contents in place, in a fresh python3 kernel
@@ -66,7 +66,8 @@ bench: $(STAMP)  ## run the performance benchmarks
 	$(PY) benchmarks/run.py
 
 # The whole book as one HTML page, printed by headless Chromium (math typeset by MathJax,
-# no TeX needed). Needs chromium (and poppler-utils for the text check).
+# no TeX needed). Needs chromium (poppler-utils for the text check, fonts-noto-cjk for the
+# Chinese in the titles). tests/test_pdf.py prints the same PDF (from stored outputs).
 pdf: $(STAMP)  ## build _build/pdf/backprop-book.pdf (needs chromium)
 	rm -rf $(BUILD)/pdf-src
 	$(JB) build . --builder singlehtml --path-output $(BUILD)/pdf-src $(JB_FLAGS)

@@ -43,10 +43,12 @@ def as_float_matrix(X: object, where: str, name: str = "input", *,
         raise TypeError(
             f"{where}: {name} must be a real numeric array, got dtype {arr.dtype}")
     if arr.ndim != 2:
-        hint = (" (use X.reshape(-1, 1) for a single feature, or X[None, :] "
+        columns = "n_outputs" if name == "target" else "n_features"
+        var = "y" if name == "target" else "X"
+        hint = (f" (use {var}.reshape(-1, 1) for a single column, or {var}[None, :] "
                 "for a single sample)") if arr.ndim == 1 else ""
         raise ValueError(
-            f"{where}: {name} must be 2-D of shape (n_samples, n_features), "
+            f"{where}: {name} must be 2-D of shape (n_samples, {columns}), "
             f"got {arr.ndim}-D array of shape {arr.shape}{hint}")
     if arr.size == 0:
         raise ValueError(f"{where}: {name} is empty (shape {arr.shape})")

@@ -108,7 +108,9 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
     validation_data : tuple (X_val, y_val), optional
         Evaluated after every epoch.
     metric : "accuracy" or callable, optional
-        ``metric(y_true, output) -> float``, recorded after every epoch.
+        ``metric(y_true, output) -> float``, recorded after every epoch. With
+        ``"accuracy"``, one-column outputs are thresholded at 0.5, or at 0 when the
+        loss takes logits (``BinaryCrossEntropy(from_logits=True)``).
     verbose : int, default=0
         Print the loss every ``verbose`` epochs (0: never).
 
@@ -122,7 +124,14 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
     n = len(X)
     batch_size = n if batch_size is None else min(check_positive_int(batch_size, "batch_size", where), n)
     gen = as_generator(rng, where)
-    metric_fn: Optional[Metric] = accuracy if metric == "accuracy" else metric
+    if metric == "accuracy":
+        # a model trained on logits (BinaryCrossEntropy(from_logits=True)) says "class 1"
+        # when its output is above 0, not above 0.5
+        logits = getattr(loss, "from_logits", False)
+        metric_fn: Optional[Metric] = (
+            (lambda t, out: accuracy(t, out, threshold=0.0)) if logits else accuracy)
+    else:
+        metric_fn = metric
     if metric_fn is not None and not callable(metric_fn):
         raise ValueError(f"{where}: metric must be 'accuracy' or a callable, got {metric!r}")
     if validation_data is not None:
@@ -146,7 +155,7 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
             if not math.isfinite(value):
                 raise TrainingDivergedError(
                     f"{where}: the loss became {value} in epoch {epoch} (batch starting at "
-                    f"sample {start}); the learning rate ({optimizer.lr}) is probably too "
+                    f"sample {start}); the learning rate ({optimizer.lr:g}) is probably too "
                     "large, or the inputs are badly scaled", epoch, history)
             model._backward(loss._backward(), False)          # 3. backward pass
             optimizer.step()                                  # 4. update

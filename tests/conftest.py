@@ -3,6 +3,8 @@
 * ``repo_root``, ``toc_files`` and ``toc_notebooks``: the book as listed in ``_toc.yml``.
 * ``built_book``: ONE Jupyter Book build per test session (session scope), shared by
   ``test_book.py`` (build is clean) and ``test_browser.py`` (built HTML works in Chromium).
+  ``book_builder`` (``build_book``) builds the same way with another Sphinx builder:
+  ``test_pdf.py`` prints the single-page build to PDF.
 * ``tests/test_notebooks_nbval.py`` is collected as strict nbval tests of every notebook in
   the table of contents (see ``TocNotebooks`` below), so a single ``pytest`` run covers
   everything and pytest-xdist can run notebooks in parallel.
@@ -103,7 +105,7 @@ def pytest_xdist_make_scheduler(config, log):
 class BuiltBook:
     returncode: int
     log: str           # stdout + stderr of the build
-    html: Path         # <tmp>/_build/html
+    html: Path         # <tmp>/_build/<builder>: the built HTML
     execute_mode: str
 
     def __repr__(self) -> str:  # keep pytest tracebacks short: the log is in build.log
@@ -116,24 +118,27 @@ def venv_script(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> BuiltBook:
-    """Build the whole book once per session, with warnings as errors, nitpicky.
+def build_book(out: Path, builder: str = "html") -> BuiltBook:
+    """Build the whole book into ``out`` with warnings as errors, nitpicky (``-n``).
 
     Execution mode: ``off`` by default (the stored outputs are rendered), because strict
     nbval in the same test run re-executes every notebook and fails unless execution
-    reproduces the stored outputs exactly; executing them a second time here would double
-    the cost of ``make test``. ``BOOK_EXECUTE=force`` makes this build execute too (as
-    ``make book`` always does).
+    reproduces the stored outputs exactly; executing them again here would double the
+    cost of ``make test``. ``BOOK_EXECUTE=force`` makes this build execute too (as
+    ``make book`` always does). The mode is set in a copy of ``_config.yml`` written to
+    ``out``; paths in that copy are relative to ``out``, so ``local_extensions`` paths
+    are made absolute.
     """
-    out = tmp_path_factory.mktemp("book")
     mode = os.environ.get("BOOK_EXECUTE", "off")
     config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("execute", {})["execute_notebooks"] = mode
+    local_extensions = config.get("sphinx", {}).get("local_extensions") or {}
+    for name, path in local_extensions.items():
+        local_extensions[name] = str((REPO / path).resolve())
     config_file = out / "_config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     cmd = [
-        venv_script("jupyter-book"), "build", str(REPO),
+        venv_script("jupyter-book"), "build", str(REPO), "--builder", builder,
         "--path-output", str(out), "--config", str(config_file),
         "-W", "-n", "--keep-going", "--all",
     ]
@@ -143,4 +148,16 @@ def built_book(tmp_path_factory) -> BuiltBook:
     )
     log = ANSI.sub("", proc.stdout + "\n" + proc.stderr)
     (out / "build.log").write_text(log, encoding="utf-8")
-    return BuiltBook(proc.returncode, log, out / "_build" / "html", mode)
+    return BuiltBook(proc.returncode, log, out / "_build" / builder, mode)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> BuiltBook:
+    """The HTML book, built once per session (see ``build_book``)."""
+    return build_book(tmp_path_factory.mktemp("book"))
+
+
+@pytest.fixture(scope="session")
+def book_builder():
+    """``build_book`` itself, for a build with another builder (``test_pdf.py``)."""
+    return build_book

@@ -229,3 +229,8 @@ def test_float64_by_default():
     assert layer.forward(np.ones((1, 2), dtype=np.float32)).dtype == np.float64
     X, y = bpcode.datasets.xor()
     assert X.dtype == np.float64 and y.dtype == np.float64
+
+
+def test_one_dimensional_target_names_y_and_outputs():
+    with pytest.raises(ValueError, match=r"target must be 2-D of shape \(n_samples, n_outputs\).*y\.reshape"):
+        MSELoss().forward(np.zeros((3, 1)), np.zeros(3))

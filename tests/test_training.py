@@ -133,3 +133,14 @@ def test_backward_without_input_gradient_gives_same_parameter_gradients():
     assert grad_in.shape == X.shape
     for a, (_, _, b) in zip(first, model.parameters()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fit_accuracy_on_logits_uses_threshold_zero():
+    """With BinaryCrossEntropy(from_logits=True) the model outputs logits: class 1 means z > 0."""
+    from bpcode import BinaryCrossEntropy
+    layer = Dense(1, 1, rng=0)
+    layer.W[:], layer.b[:] = 0.2, 0.0
+    X, y = np.array([[1.0], [-1.0]]), np.array([[1.0], [0.0]])    # logits 0.2 and -0.2
+    h = fit(layer, BinaryCrossEntropy(from_logits=True), SGD(layer, lr=1e-9), X, y,
+            epochs=1, metric="accuracy")
+    assert h.metric == [1.0]                   # at threshold 0.5 it would be 0.5

@@ -3,7 +3,8 @@
     python tests/tools/make_pdf.py _build/pdf-src/_build/singlehtml _build/pdf/backprop-book.pdf
 
 The HTML is served on 127.0.0.1 (MathJax does not load from file:// URLs) and printed after
-MathJax has typeset every formula, so no TeX installation is needed. Used by ``make pdf``.
+MathJax has typeset every formula, so no TeX installation is needed. Used by ``make pdf``
+and ``tests/test_pdf.py``. Chinese titles need a CJK font (``fonts-noto-cjk``).
 """
 
 from __future__ import annotations
@@ -20,16 +21,38 @@ from tools.browser import INSTALL_HINT, dump_dom, find_chromium, run_chromium, s
 
 BUDGET_MS = 60000  # virtual time for MathJax on the whole book in one page
 PRINT_PAGE = "_print.html"
-# Hide the web chrome (navigation bars, search, buttons) on paper.
-PRINT_CSS = """<style>@media print {
+# MathJax's SVG output instead of CHTML: an SVG formula scales down to the page width
+# (see PRINT_CSS), where a CHTML formula wider than the page would be cut off.
+MATHJAX_HTML, MATHJAX_SVG = "_static/mathjax/tex-chtml.js", "_static/mathjax/tex-svg.js"
+# Print styles: no web chrome (navigation, search, buttons, scroll bars); each chapter and
+# each chapter's exercises start a new page; exercise solutions are printed expanded
+# (sphinx-togglebutton opens them on print, the rule below makes sure); cells hidden
+# in the HTML (checks, not text) stay out; code wraps, and code blocks, outputs and
+# display math may break across pages and are never clipped to a scroll box.
+PRINT_CSS = """<style>
+@page { margin: 14mm 12mm; }
+@media print {
   .skip-link, .bd-header, .bd-header-article, .header-article, .bd-sidebar-primary,
   .bd-sidebar-secondary, .bd-footer, .bd-footer-article, .bd-footer-content,
-  .prev-next-area, .search-button, .search-button-field, .theme-switch-button,
-  .primary-toggle, .secondary-toggle, .sidebar-toggle, #pst-back-to-top,
-  .headerlink { display: none !important; }
-  .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
-  .bd-page-width { max-width: 100% !important; }
-  pre { white-space: pre-wrap !important; overflow: visible !important; }
+  .prev-next-area, .prev-next-footer, .search-button, .search-button-field,
+  .theme-switch-button, .primary-toggle, .secondary-toggle, .sidebar-toggle,
+  #pst-back-to-top, .headerlink, button.toggle-button, button.copybtn,
+  details.hide { display: none !important; }
+  ::-webkit-scrollbar { display: none; }
+  .bd-main .bd-content { margin-left: 0 !important; }
+  .bd-main .bd-content .bd-article-container, .bd-page-width {
+    max-width: 100% !important; overflow: visible !important; }
+  span[id^="document-"] + section, section#exercises { break-before: page; }
+  .admonition.toggle-hidden .admonition-title ~ * {
+    height: auto !important; opacity: 1 !important; visibility: visible !important; }
+  div.highlight, div[class*="highlight-"], div.cell_input, div.cell_output {
+    break-inside: auto !important; }
+  pre { white-space: pre-wrap !important; overflow-wrap: anywhere;
+        overflow: visible !important; orphans: 3; widows: 3; }
+  div.cell_output .output, div.math, div.math mjx-container, mjx-container[display="true"],
+  .pst-scrollable-table-container { overflow: visible !important; }
+  figure, img, tr { break-inside: avoid; }
+  mjx-container[jax="SVG"][display="true"] > svg { max-width: 100%; height: auto; }
 }</style>"""
 
 
@@ -44,6 +67,8 @@ def print_page(html: Path) -> Path:
     match = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', index)
     page = html / match.group(1) if match else html / "index.html"
     text = page.read_text(encoding="utf-8").replace("</head>", PRINT_CSS + "</head>", 1)
+    if (html / MATHJAX_SVG).is_file():
+        text = text.replace(MATHJAX_HTML, MATHJAX_SVG)
     target = html / PRINT_PAGE
     target.write_text(text, encoding="utf-8")
     return target
@@ -69,12 +94,15 @@ def main(html_dir: str, pdf_path: str) -> int:
     with serve(html) as server:
         url = f"{server.base_url}/{page.name}"
         dom = dump_dom(exe, url, budget_ms=BUDGET_MS)
-        errors = dom.count("<mjx-merror")
+        # a TeX error is <mjx-merror> in CHTML output, <g data-mml-node="merror"> in SVG
+        errors = re.findall(r'<mjx-merror[^>]*>|<g [^>]*data-mml-node="merror"[^>]*>', dom)
         if dom.count("<mjx-container") < dom.count('class="math'):
             print("error: MathJax did not typeset every formula (is _static/mathjax there?)")
             return 1
         if errors:
-            print(f"error: {errors} formula(s) failed to typeset; fix them before printing")
+            said = re.findall(r'data-mjx-error="([^"]*)"', " ".join(errors))[:5]
+            print(f"error: {len(errors)} formula(s) failed to typeset; fix them before "
+                  f"printing. MathJax said: {said}")
             return 1
         proc = run_chromium(exe, url, f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
                             budget_ms=BUDGET_MS, timeout=600)
