@@ -158,3 +158,58 @@ def test_images_are_png(notebook):
                         f"{where(path, i)}: image output is {mime}; figures must be PNG "
                         "(call bpcode.plotting.use_book_style() in the first cell)"
                     )
+
+
+def test_every_figure_has_caption_and_alt_text(notebook):
+    """Accessibility: each figure a cell draws is captioned and described for screen readers."""
+    path, nb = notebook
+    bare = []
+    for i, cell in code_cells(nb):
+        if not any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+            continue
+        meta = cell.metadata.get("mystnb", {})
+        caption = meta.get("figure", {}).get("caption", "").strip()
+        alt = meta.get("image", {}).get("alt", "").strip()
+        if not caption or not alt:
+            bare.append(where(path, i))
+    assert not bare, ("figures without a caption or alt text (set mystnb.figure.caption and "
+                      f"mystnb.image.alt in the cell metadata): {bare}")
+
+
+# ------------------------------------------------------------------ chapter structure
+CHAPTERS = sorted({p.name[:2] for p in NOTEBOOKS if p.name[:2].isdigit() and p.name[:2] != "00"})
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def chapter_markdown(number: str) -> tuple[str, str]:
+    """(first page's markdown, markdown of all of the chapter's pages)."""
+    pages = sorted(p for p in NOTEBOOKS if p.name.startswith(number))
+    texts = ["\n".join(c.source for c in nbformat.read(p, as_version=4).cells
+                       if c.cell_type == "markdown") for p in pages]
+    return texts[0], "\n".join(texts)
+
+
+@pytest.mark.parametrize("number", CHAPTERS)
+def test_chapter_structure(number):
+    """Title with the article's Chinese section title, what you will learn, summary, exercises."""
+    first, text = chapter_markdown(number)
+    title = re.search(r"^# (.+)$", first, re.MULTILINE)
+    assert title, f"chapter {number}: no '# ' title on its first page"
+    assert HAN.search(title.group(1)), f"chapter {number}: title lacks the Chinese section title"
+    assert re.search(r"what you will learn", first, re.IGNORECASE), \
+        f"chapter {number}: no 'What you will learn'"
+    assert re.search(r"^## Summary", text, re.MULTILINE), f"chapter {number}: no Summary"
+    assert re.search(r"^## Exercises", text, re.MULTILINE), f"chapter {number}: no Exercises"
+
+
+@pytest.mark.parametrize("number", CHAPTERS)
+def test_every_exercise_has_a_solution(number):
+    _, text = chapter_markdown(number)
+    exercises = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
+    solutions = set(re.findall(r"```\{solution(?:-start)?\} (\S+)", text))
+    assert len(exercises) >= 3, f"chapter {number}: {len(exercises)} exercises, expected 3-5 or more"
+    missing = [e for e in exercises if e not in solutions]
+    assert not missing, f"chapter {number}: exercises without a solution: {missing}"
+    folded = re.findall(r"```\{solution(?:-start)?\} \S+\n(?::[^\n]*\n)*", text)
+    assert all(":class: dropdown" in block for block in folded), \
+        f"chapter {number}: every solution must be collapsed (:class: dropdown)"
