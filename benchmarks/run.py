@@ -38,16 +38,16 @@ def make_bpcode_model(sizes: list[int], seed: int) -> Sequential:
     return Sequential(layers)
 
 
-def run_bpcode(X, y, sizes, epochs, batch, lr, seed):
-    model = make_bpcode_model(sizes, seed)
+def run_bpcode(X, y, sizes, epochs, batch, lr, seed, model=None):
+    model = make_bpcode_model(sizes, seed) if model is None else model
     fit(model, SoftmaxCrossEntropy(), SGD(model, lr=lr), X, y, epochs=epochs,
         batch_size=batch, rng=seed)
     return [layer.W for layer in model.layers if isinstance(layer, Dense)]
 
 
-def run_numpy_fused(X, y, sizes, epochs, batch, lr, seed):
+def run_numpy_fused(X, y, sizes, epochs, batch, lr, seed, model=None):
     """Hand-written loop; starts from the same weights and shuffles the same way as bpcode."""
-    init = make_bpcode_model(sizes, seed)
+    init = make_bpcode_model(sizes, seed) if model is None else model
     Ws = [layer.W.copy() for layer in init.layers if isinstance(layer, Dense)]
     bs = [layer.b.copy() for layer in init.layers if isinstance(layer, Dense)]
     n, depth = len(X), len(Ws)
@@ -83,9 +83,10 @@ def run_numpy_fused(X, y, sizes, epochs, batch, lr, seed):
     return Ws
 
 
-def run_matmul_floor(X, y, sizes, epochs, batch, lr, seed):
+def run_matmul_floor(X, y, sizes, epochs, batch, lr, seed, model=None):
     """Only the matrix products: forward X@W, backward A^T@G and G@W^T (not for the input)."""
-    Ws = [np.ones((a, b)) * 1e-3 for a, b in zip(sizes[:-1], sizes[1:])]
+    init = make_bpcode_model(sizes, seed) if model is None else model
+    Ws = [layer.W for layer in init.layers if isinstance(layer, Dense)]
     n, depth = len(X), len(Ws)
     for _ in range(epochs):
         for start in range(0, n, batch):
@@ -101,7 +102,8 @@ def run_matmul_floor(X, y, sizes, epochs, batch, lr, seed):
     return Ws
 
 
-def run_sklearn(X, y, sizes, epochs, batch, lr, seed):
+def run_sklearn(X, y, sizes, epochs, batch, lr, seed, model=None):
+    """scikit-learn builds its own weights inside ``fit``; that (small) cost is included."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
@@ -123,15 +125,6 @@ CONTENDERS = {
     "numpy hand-fused": run_numpy_fused,
     "matmul floor": run_matmul_floor,
 }
-
-
-def median_time(fn, repeats, *args):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def digits_problem():
@@ -167,11 +160,21 @@ def main(argv=None) -> int:
     for p in problems:
         print(f"\n{p['name']}: batch {p['batch']}, {p['epochs']} epoch(s), "
               f"{len(p['X'])} samples, median of {repeats}")
-        times = {}
-        for name, fn in CONTENDERS.items():
-            fn(p["X"], p["y"], p["sizes"], 1 if p["epochs"] > 1 else 1, p["batch"], p["lr"], 0)  # warm-up
-            times[name] = median_time(fn, repeats, p["X"], p["y"], p["sizes"], p["epochs"],
-                                      p["batch"], p["lr"], 0)
+        args = (p["X"], p["y"], p["sizes"], p["epochs"], p["batch"], p["lr"], 0)
+        for fn in CONTENDERS.values():                       # warm-up
+            fn(p["X"], p["y"], p["sizes"], 1, p["batch"], p["lr"], 0)
+        # contenders take turns in every round, so a slow spell of a shared machine
+        # hits all of them alike; each one's time is its median over the rounds
+        samples = {name: [] for name in CONTENDERS}
+        for _ in range(repeats):
+            for name, fn in CONTENDERS.items():
+                # the initial weights are built outside the timed region (they are the
+                # same for bpcode, the hand-fused loop and the floor)
+                model = make_bpcode_model(p["sizes"], 0)
+                t0 = time.perf_counter()
+                fn(*args, model=model)
+                samples[name].append(time.perf_counter() - t0)
+        times = {name: statistics.median(ts) for name, ts in samples.items()}
         updates = p["epochs"] * -(-len(p["X"]) // p["batch"])
         print(f"{'contender':<24}{'time (s)':>10}{'updates/s':>12}{'time / bpcode':>15}")
         for name, t in times.items():

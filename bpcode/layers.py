@@ -153,7 +153,9 @@ class Dense(Layer):
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._X = X                                   # needed for dW
-        return X @ self.W + self.b                    # (n, n_in) @ (n_in, n_out) + (n_out,)
+        Z = X @ self.W                                # (n, n_in) @ (n_in, n_out)
+        Z += self.b                                   # + (n_out,), added to every row in place
+        return Z
 
     def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
         np.matmul(self._X.T, grad_out, out=self.dW)   # dL/dW = X^T G : (n_in, n_out)
