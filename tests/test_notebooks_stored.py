@@ -213,3 +213,11 @@ def test_every_exercise_has_a_solution(number):
     folded = re.findall(r"```\{solution(?:-start)?\} \S+\n(?::[^\n]*\n)*", text)
     assert all(":class: dropdown" in block for block in folded), \
         f"chapter {number}: every solution must be collapsed (:class: dropdown)"
+
+
+def test_first_code_cell_applies_the_book_style(notebook):
+    """One look for every figure: colour-blind-safe palette, font sizes, PNG output."""
+    path, nb = notebook
+    first = next((c for _, c in code_cells(nb) if c.source.strip()), None)
+    assert first is not None and "use_book_style()" in first.source, \
+        f"{path.relative_to(REPO)}: call bpcode.plotting.use_book_style() in the first code cell"
