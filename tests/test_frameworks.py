@@ -197,30 +197,28 @@ def test_keras_loss_and_gradients_match_bpcode(xor_bp, xor_keras, keras, data):
 EPOCHS = 50
 
 
-def test_pytorch_training_matches_bpcode(xor_bp, xor_torch):
+# each framework: the fixture with its XOR script, how to load bpcode's weights into its
+# model, and how to read its parameters back in bpcode's order and layout
+TRAINING = {
+    "pytorch": ("xor_torch", copy_weights_to_torch, torch_params),
+    "keras": ("xor_keras", copy_weights_to_keras, keras_params),
+}
+
+
+@pytest.mark.parametrize("framework", sorted(TRAINING))
+def test_training_matches_bpcode(request, xor_bp, framework):
+    fixture, copy_weights, read_params = TRAINING[framework]
+    script = request.getfixturevalue(fixture)          # skips when not installed
     X, y = datasets.xor()
     bp_model = reference_model(xor_bp)
-    model = xor_torch.build_model(seed=0)
-    copy_weights_to_torch(bp_model, model)
-    torch_losses = xor_torch.train(model, X, y, epochs=EPOCHS, lr=xor_bp.LEARNING_RATE)
+    model = script.build_model(seed=0)
+    copy_weights(bp_model, model)
+    fw_losses = script.train(model, X, y, epochs=EPOCHS, lr=xor_bp.LEARNING_RATE)
     bp_losses = xor_bp.train(bp_model, X, y, epochs=EPOCHS, lr=xor_bp.LEARNING_RATE)
-    assert xor_torch.LEARNING_RATE == xor_bp.LEARNING_RATE
-    assert_close(torch_losses, bp_losses, "loss per epoch")
+    assert script.LEARNING_RATE == xor_bp.LEARNING_RATE
+    assert_close(fw_losses, bp_losses, "loss per epoch")
     assert bp_losses[-1] < 0.9 * bp_losses[0], "training should reduce the loss"
-    for (name, value, _), p in zip(bp_model.parameters(), torch_params(model), strict=True):
-        assert_close(p, value, f"{name} after {EPOCHS} epochs")
-
-
-def test_keras_training_matches_bpcode(xor_bp, xor_keras):
-    X, y = datasets.xor()
-    bp_model = reference_model(xor_bp)
-    model = xor_keras.build_model(seed=0)
-    copy_weights_to_keras(bp_model, model)
-    keras_losses = xor_keras.train(model, X, y, epochs=EPOCHS, lr=xor_bp.LEARNING_RATE)
-    bp_losses = xor_bp.train(bp_model, X, y, epochs=EPOCHS, lr=xor_bp.LEARNING_RATE)
-    assert xor_keras.LEARNING_RATE == xor_bp.LEARNING_RATE
-    assert_close(keras_losses, bp_losses, "loss per epoch")
-    for (name, value, _), p in zip(bp_model.parameters(), keras_params(model), strict=True):
+    for (name, value, _), p in zip(bp_model.parameters(), read_params(model), strict=True):
         assert_close(p, value, f"{name} after {EPOCHS} epochs")
 
 
