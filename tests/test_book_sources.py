@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import json
+import math
 import pkgutil
 import re
 
@@ -27,3 +30,32 @@ def test_api_page_documents_every_public_module():
                if not m.name.startswith("_")}
     assert sorted(modules - documented) == [], "add these modules to book/api.md"
     assert sorted(documented - modules) == [], "book/api.md documents missing modules"
+
+
+def _page_text(path) -> str:
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        return "\n".join("".join(cell["source"]) for cell in cells)
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_book_states_bpcodes_finite_difference_step_correctly():
+    """Prose such as "ε = 10^{-5} by default" or "bpcode's default h = 1e-5" must name
+    the step that numerical_gradient and gradient_check really use."""
+    defaults = {inspect.signature(f).parameters["eps"].default
+                for f in (bpcode.numerical_gradient, bpcode.gradient_check)}
+    assert len(defaults) == 1, f"the two functions disagree: {defaults}"
+    exponent = str(round(-math.log10(defaults.pop())))
+    power = r"(?:10\^\{-(\d+)\}|1e-(\d+))"
+    patterns = [re.compile(r"default(?: step)?(?: of)?(?: \$?\\varepsilon| h)?(?: =)? \$?" + power),
+                re.compile(power + r"\$? by default")]
+    wrong, found = [], 0
+    for path in [*read_toc_files(), REPO / "README.md"]:
+        text = _page_text(path)
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                found += 1
+                if (match.group(1) or match.group(2)) != exponent:
+                    wrong.append(f"{path.relative_to(REPO)}: {match.group(0)!r}")
+    assert found >= 3, "the pattern no longer finds the statements it was written for"
+    assert not wrong, f"the default step is 1e-{exponent}, but the book says: {wrong}"

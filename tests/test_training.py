@@ -88,6 +88,40 @@ def test_sgd_momentum_update_rule():
     assert layer.W[0, 0] == pytest.approx(0.42)
 
 
+@pytest.mark.parametrize("shape", [(3, 4), (300, 700), (1000, 140)])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_add_scaled_is_bit_identical_to_the_one_line_update(shape, layout):
+    """The chunked update (large contiguous arrays) and its fallback give exactly
+    ``target += scale * x``, also when the array is not a multiple of the chunk."""
+    from bpcode.optim import _CHUNK, add_scaled
+    gen = np.random.default_rng(0)
+    target = np.asarray(gen.standard_normal(shape), order=layout)
+    x = np.asarray(gen.standard_normal(shape), order=layout)
+    expected = target + (-0.37) * x
+    before = target.copy()
+    add_scaled(target, -0.37, x)
+    np.testing.assert_array_equal(target, expected)
+    assert not np.array_equal(target, before)
+    if shape == (1000, 140) and layout == "C":
+        assert target.size > 2 * _CHUNK and target.size % _CHUNK != 0   # several chunks + a tail
+
+
+def test_sgd_on_a_large_layer_matches_the_textbook_rule():
+    layer = Dense(512, 300, rng=0)                  # 153,600 weights: the chunked path
+    layer.dW[:] = np.random.default_rng(1).standard_normal(layer.dW.shape)
+    layer.db[:] = 1.0
+    W0, b0 = layer.W.copy(), layer.b.copy()
+    SGD(layer, lr=0.05).step()
+    np.testing.assert_array_equal(layer.W, W0 - 0.05 * layer.dW)
+    np.testing.assert_array_equal(layer.b, b0 - 0.05)
+    opt = SGD(layer, lr=0.05, momentum=0.5)
+    W1 = layer.W.copy()
+    opt.step()
+    opt.step()                                      # v2 = 0.5 * v1 - lr g = -1.5 lr g
+    np.testing.assert_allclose(layer.W, W1 - 0.05 * layer.dW - 0.075 * layer.dW,
+                               rtol=0, atol=1e-15)
+
+
 def test_adam_first_step_has_size_lr():
     layer = Dense(3, 2, rng=0)
     before = layer.W.copy()
