@@ -23,6 +23,8 @@ class Sigmoid(Layer):
     Stable for inputs of any size (see :func:`bpcode.functional.sigmoid`).
     """
 
+    _cache = ("_A",)
+
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._A = sigmoid(X)
         return self._A
@@ -37,6 +39,8 @@ class Tanh(Layer):
 
     Backward: :math:`\partial L/\partial Z = \partial L/\partial A \odot (1 - A^2)`.
     """
+
+    _cache = ("_A",)
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._A = np.tanh(X)
@@ -54,6 +58,8 @@ class ReLU(Layer):
     (at the kink :math:`Z = 0` we use 0, a valid subgradient).
     """
 
+    _cache = ("_A",)
+
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._A = np.maximum(X, 0.0)
         return self._A
@@ -70,6 +76,8 @@ class LeakyReLU(Layer):
     alpha : float, default=0.01
         Slope for negative inputs; must be >= 0.
     """
+
+    _cache = ("_positive",)
 
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = check_positive_float(alpha, "alpha", "LeakyReLU", allow_zero=True)

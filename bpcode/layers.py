@@ -10,7 +10,9 @@ Every layer has
   backward pass will need;
 * ``backward(grad_out)``: takes dL/d(output), stores the gradients of the
   layer's own parameters and returns dL/d(input);
-* ``parameters()``: a list of ``(name, value, gradient)`` triples.
+* ``parameters()``: a list of ``(name, value, gradient)`` triples;
+* ``cached_arrays()`` and ``clear_cache()``: what the layer keeps between the
+  two passes (its share of the *activation memory*), and a way to drop it.
 
 The checks live in the public methods; the arithmetic lives in ``_forward`` and
 ``_backward``, which :class:`Sequential` calls directly once it has checked the
@@ -39,6 +41,7 @@ class Layer:
 
     n_in: Optional[int] = None
     _out_shape: Optional[tuple[int, ...]] = None
+    _cache: tuple[str, ...] = ()      # attributes that hold what backward needs from forward
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Compute the layer's output for a batch.
@@ -77,7 +80,8 @@ class Layer:
         ndarray of shape (n_samples, n_in), or None
         """
         if self._out_shape is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
+            raise RuntimeError(f"{self!r}: backward() called before forward() "
+                               "(or after clear_cache())")
         grad_out = as_float_matrix(grad_out, repr(self), "grad_out")
         if grad_out.shape != self._out_shape:
             raise ValueError(
@@ -91,6 +95,30 @@ class Layer:
     def parameters(self) -> list[Param]:
         """Return the layer's ``(name, value, gradient)`` triples (none by default)."""
         return []
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        """The arrays kept from the last forward pass because the backward pass needs them.
+
+        A :class:`Dense` layer keeps its input, :class:`~bpcode.activations.Sigmoid`,
+        :class:`~bpcode.activations.Tanh` and :class:`~bpcode.activations.ReLU` keep
+        their output. Parameters and their gradients are not included.
+
+        Returns
+        -------
+        list of ndarray
+            Empty before the first forward pass and after :meth:`clear_cache`.
+        """
+        arrays = (getattr(self, name, None) for name in self._cache)
+        return [a for a in arrays if a is not None]
+
+    def clear_cache(self) -> None:
+        """Drop the arrays kept for the backward pass (the next forward pass refills them).
+
+        Until then :meth:`backward` raises, as it does before the first forward pass.
+        """
+        for name in self._cache:
+            setattr(self, name, None)
+        self._out_shape = None
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -151,6 +179,8 @@ class Dense(Layer):
         self.db = np.zeros_like(self.b)
         self._X: Optional[np.ndarray] = None
 
+    _cache = ("_X",)
+
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._X = X                                   # needed for dW
         Z = X @ self.W                                # (n, n_in) @ (n_in, n_out)
@@ -203,6 +233,8 @@ class Embedding(Layer):
         self.E = as_generator(rng, repr(self)).standard_normal((self.vocab_size, self.dim))
         self.dE = np.zeros_like(self.E)
         self._ids: Optional[np.ndarray] = None
+
+    _cache = ("_ids",)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Look up the vectors of a batch of token ids.
@@ -313,6 +345,31 @@ class Sequential(Layer):
         for i in range(last, -1, -1):
             grad = self.layers[i]._backward(grad, input_grad or i > 0)
         return grad
+
+    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> Optional[np.ndarray]:
+        if self._out_shape is not None:              # (else Layer.backward says "before forward")
+            for i, layer in enumerate(self.layers):
+                if layer._out_shape is None:
+                    raise RuntimeError(f"Sequential: layer {i} ({layer!r}) has nothing cached "
+                                       "to go back through: its clear_cache() was called after "
+                                       "the network's forward()")
+        return super().backward(grad_out, input_grad=input_grad)
+
+    backward.__doc__ = Layer.backward.__doc__
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        """Every layer's cached arrays, in layer order.
+
+        The output of one layer is usually the cached input of the next, so the
+        same array can appear twice; count memory over distinct arrays (``id``).
+        """
+        return [a for layer in self.layers for a in layer.cached_arrays()]
+
+    def clear_cache(self) -> None:
+        """Clear the caches of every layer."""
+        for layer in self.layers:
+            layer.clear_cache()
+        self._out_shape = None
 
     def parameters(self) -> list[Param]:
         """Return every layer's parameters, named ``"<layer index>.<name>"`` (e.g. ``"0.W"``)."""

@@ -56,6 +56,36 @@ def test_backward_before_forward(layer):
         layer.backward(np.ones((1, 2)))
 
 
+def test_backward_after_clear_cache(net):
+    X = np.ones((4, 2))
+    net.forward(X)
+    net.clear_cache()
+    with pytest.raises(RuntimeError, match=r"after clear_cache\(\)"):
+        net.backward(np.ones((4, 1)))
+    net.forward(X)
+    net.layers[2].clear_cache()                     # one layer only
+    with pytest.raises(RuntimeError, match=r"layer 2 \(Dense\(3 -> 1\)\) has nothing cached"):
+        net.backward(np.ones((4, 1)))
+    net.forward(X)                                  # a new forward pass refills every cache
+    assert net.backward(np.ones((4, 1))).shape == (4, 2)
+
+
+def test_cached_arrays_are_what_backward_needs(net):
+    assert net.cached_arrays() == []
+    X = np.random.default_rng(0).standard_normal((5, 2))
+    out = net.forward(X)
+    dense0, tanh, dense1, sigmoid_layer = net.layers
+    assert [a.shape for a in dense0.cached_arrays()] == [(5, 2)]
+    assert tanh.cached_arrays()[0] is dense1.cached_arrays()[0]      # one array, two owners
+    assert sigmoid_layer.cached_arrays()[0] is out
+    distinct = {id(a): a for a in net.cached_arrays()}
+    assert sum(a.nbytes for a in distinct.values()) == 8 * 5 * (2 + 3 + 1)
+    params = {id(a) for _, value, grad in net.parameters() for a in (value, grad)}
+    assert not params & set(distinct)
+    net.clear_cache()
+    assert net.cached_arrays() == [] and all(layer.cached_arrays() == [] for layer in net.layers)
+
+
 @pytest.mark.parametrize("loss", [MSELoss(), BinaryCrossEntropy(), SoftmaxCrossEntropy()], ids=repr)
 def test_loss_backward_before_forward(loss):
     with pytest.raises(RuntimeError, match=r"backward\(\) called before forward\(\)"):
