@@ -221,3 +221,22 @@ def test_first_code_cell_applies_the_book_style(notebook):
     first = next((c for _, c in code_cells(nb) if c.source.strip()), None)
     assert first is not None and "use_book_style()" in first.source, \
         f"{path.relative_to(REPO)}: call bpcode.plotting.use_book_style() in the first code cell"
+
+
+TIMING = re.compile(r"\btime\.(?:perf_counter|process_time|time|monotonic)\b")
+
+
+def test_cells_whose_output_is_not_compared_say_why(notebook):
+    """`nbval-ignore-output` switches the comparison off, so it is kept for cells that time
+    something or that say, in a comment at the top, why their digits differ between
+    machines (and then assert the claims the text makes)."""
+    path, nb = notebook
+    for i, cell in code_cells(nb):
+        if "nbval-ignore-output" not in cell.metadata.get("tags", []):
+            continue
+        if TIMING.search(cell.source):
+            continue
+        first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+        assert first.startswith("#"), (
+            f"{where(path, i)}: tagged nbval-ignore-output without timing anything; start the "
+            "cell with a comment saying why its output differs between machines")
