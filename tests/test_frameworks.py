@@ -224,32 +224,44 @@ def test_training_matches_bpcode(request, xor_bp, framework):
 
 # ------------------------------------------------------- rows of the translation table
 def test_pytorch_losses_and_their_scales(torch):
-    """CrossEntropyLoss = SoftmaxCrossEntropy; BCEWithLogitsLoss and MSELoss average over
-    all n*k entries, bpcode over the n samples only (and MSELoss has the 1/2)."""
+    """CrossEntropyLoss = SoftmaxCrossEntropy, for labels, one-hot and probability rows;
+    BCEWithLogitsLoss, BCELoss and MSELoss average over all n*k entries, bpcode over the
+    n samples only (and MSELoss has the 1/2). BCELoss is compared on probabilities away
+    from 0 and 1, where the clipping of the two makes no difference."""
     F = torch.nn.functional
     rng = np.random.default_rng(1)
     n, k = 8, 3
     Z = rng.standard_normal((n, k))
     labels = rng.integers(0, k, size=n)
     T = rng.uniform(0.0, 1.0, size=(n, k))
+    P = rng.uniform(0.05, 0.95, size=(n, k))          # predicted probabilities
+    soft = rng.dirichlet(np.ones(k), size=n)          # probability rows as targets
 
-    def value_and_grad(fn, *args):
-        z = torch.from_numpy(Z.copy()).requires_grad_(True)
+    def value_and_grad(fn, *args, at=Z):
+        z = torch.from_numpy(at.copy()).requires_grad_(True)
         out = fn(z, *args)
         out.backward()
         return out.item(), z.grad.numpy()
 
-    bp = SoftmaxCrossEntropy()
-    l_bp, g_bp = bp.forward(Z, labels), bp.backward()
-    l_t, g_t = value_and_grad(F.cross_entropy, torch.from_numpy(labels))
-    assert_close(l_t, l_bp, "cross-entropy")
-    assert_close(g_t, g_bp, "cross-entropy gradient")
+    for name, target in [("labels", labels), ("one-hot", np.eye(k)[labels]),
+                         ("probability rows", soft)]:
+        bp = SoftmaxCrossEntropy()
+        l_bp, g_bp = bp.forward(Z, target), bp.backward()
+        l_t, g_t = value_and_grad(F.cross_entropy, torch.from_numpy(target))
+        assert_close(l_t, l_bp, f"cross-entropy, {name}")
+        assert_close(g_t, g_bp, f"cross-entropy gradient, {name}")
 
     bp = BinaryCrossEntropy(from_logits=True)
     l_bp, g_bp = bp.forward(Z, T), bp.backward()
     l_t, g_t = value_and_grad(F.binary_cross_entropy_with_logits, torch.from_numpy(T))
     assert_close(k * l_t, l_bp, "binary cross-entropy (k x torch)")
     assert_close(k * g_t, g_bp, "binary cross-entropy gradient")
+
+    bp = BinaryCrossEntropy()
+    l_bp, g_bp = bp.forward(P, T), bp.backward()
+    l_t, g_t = value_and_grad(F.binary_cross_entropy, torch.from_numpy(T), at=P)
+    assert_close(k * l_t, l_bp, "binary cross-entropy on probabilities (k x torch)")
+    assert_close(k * g_t, g_bp, "binary cross-entropy gradient on probabilities")
 
     bp = MSELoss()
     l_bp, g_bp = bp.forward(Z, T), bp.backward()
@@ -259,15 +271,19 @@ def test_pytorch_losses_and_their_scales(torch):
 
 
 def test_keras_losses_and_their_scales(keras):
+    """As for PyTorch; BinaryCrossentropy() is compared on probabilities away from 0 and 1,
+    where Keras's clipping at 1e-7 makes no difference."""
+    keras.config.set_floatx("float64")   # the losses compute in floatx (the fixture restores it)
     rng = np.random.default_rng(2)
     n, k = 8, 3
     Z = rng.standard_normal((n, k))
     labels = rng.integers(0, k, size=n)
     T = rng.uniform(0.0, 1.0, size=(n, k))
+    P = rng.uniform(0.05, 0.95, size=(n, k))          # predicted probabilities
     L = keras.losses
 
-    def value(loss, target):
-        return float(loss(target, Z))
+    def value(loss, target, prediction=Z):
+        return float(loss(target, prediction))
 
     assert_close(value(L.SparseCategoricalCrossentropy(from_logits=True), labels),
                  SoftmaxCrossEntropy().forward(Z, labels), "sparse categorical cross-entropy")
@@ -275,6 +291,8 @@ def test_keras_losses_and_their_scales(keras):
                  SoftmaxCrossEntropy().forward(Z, np.eye(k)[labels]), "categorical cross-entropy")
     assert_close(k * value(L.BinaryCrossentropy(from_logits=True), T),
                  BinaryCrossEntropy(from_logits=True).forward(Z, T), "binary cross-entropy")
+    assert_close(k * value(L.BinaryCrossentropy(), T, P), BinaryCrossEntropy().forward(P, T),
+                 "binary cross-entropy on probabilities")
     assert_close(k / 2 * value(L.MeanSquaredError(), T), MSELoss().forward(Z, T), "MSE")
 
 
