@@ -23,7 +23,9 @@ def as_float_matrix(X: object, where: str, name: str = "input", *,
     where : str
         Who is checking, e.g. ``"Dense(2 -> 4)"``; it starts the message.
     name : str, default="input"
-        What ``X`` is, e.g. ``"input"`` or ``"target"``.
+        What ``X`` is, e.g. ``"input"``, ``"target"``, ``"grad_out"`` or the name
+        of an argument such as ``"X"``; a 1-D array gets a reshape hint that
+        uses this name (``y`` for ``"target"``, ``X`` for ``"input"``).
     dtype : numpy dtype, default=numpy.float64
         The floating dtype to convert to.
 
@@ -43,8 +45,8 @@ def as_float_matrix(X: object, where: str, name: str = "input", *,
         raise TypeError(
             f"{where}: {name} must be a real numeric array, got dtype {arr.dtype}")
     if arr.ndim != 2:
-        columns = "n_outputs" if name == "target" else "n_features"
-        var = "y" if name == "target" else "X"
+        columns = {"target": "n_outputs", "grad_out": "n_out"}.get(name, "n_features")
+        var = {"target": "y", "input": "X"}.get(name, name)    # the variable to reshape
         hint = (f" (use {var}.reshape(-1, 1) for a single column, or {var}[None, :] "
                 "for a single sample)") if arr.ndim == 1 else ""
         raise ValueError(

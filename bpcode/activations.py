@@ -24,6 +24,7 @@ class Sigmoid(Layer):
     """
 
     _cache = ("_A",)
+    _keeps_width = True               # element-wise: output width = input width
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._A = sigmoid(X)
@@ -41,6 +42,7 @@ class Tanh(Layer):
     """
 
     _cache = ("_A",)
+    _keeps_width = True               # element-wise: output width = input width
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._A = np.tanh(X)
@@ -59,6 +61,7 @@ class ReLU(Layer):
     """
 
     _cache = ("_A",)
+    _keeps_width = True               # element-wise: output width = input width
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._A = np.maximum(X, 0.0)
@@ -78,6 +81,7 @@ class LeakyReLU(Layer):
     """
 
     _cache = ("_positive",)
+    _keeps_width = True
 
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = check_positive_float(alpha, "alpha", "LeakyReLU", allow_zero=True)
@@ -98,6 +102,8 @@ class Identity(Layer):
 
     Backward passes the gradient through unchanged.
     """
+
+    _keeps_width = True
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         return X

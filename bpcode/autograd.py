@@ -16,6 +16,7 @@ complete before it is passed on — also when a value is used more than once.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Callable, Iterable, Union
 
 Number = Union[int, float]
@@ -47,7 +48,7 @@ class Value:
 
     def __init__(self, data: Number, label: str = "", *, parents: tuple["Value", ...] = (),
                  op: str = "") -> None:
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
+        if isinstance(data, bool) or not isinstance(data, numbers.Real):   # NumPy scalars are fine
             raise TypeError(f"Value: data must be a real number, got {type(data).__name__}")
         self.data = float(data)
         self.grad = 0.0
@@ -78,8 +79,10 @@ class Value:
         return out
 
     def __pow__(self, exponent: Number) -> "Value":
-        if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
-            raise TypeError("Value ** x: x must be a plain int or float")
+        if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real):
+            raise TypeError("Value ** x: x must be a constant number (a plain int or float, "
+                            f"or a NumPy scalar), got {type(exponent).__name__}")
+        exponent = int(exponent) if isinstance(exponent, numbers.Integral) else float(exponent)
         out = Value(self.data ** exponent, parents=(self,), op=f"**{exponent:g}")
 
         def backward() -> None:

@@ -121,7 +121,8 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
-def digits(*, test_size: float = 0.25, rng: RNG = 0, standardize: bool = True):
+def digits(*, test_size: float = 0.25, rng: RNG = 0,
+           standardize: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The 8×8 handwritten digits that scikit-learn ships, split into train and test.
 
     1,797 grey-scale images of the digits 0–9 (pixel values 0–16), loaded
@@ -148,7 +149,7 @@ def digits(*, test_size: float = 0.25, rng: RNG = 0, standardize: bool = True):
         from sklearn.datasets import load_digits
     except ImportError as err:  # pragma: no cover - scikit-learn is in requirements.txt
         raise ImportError("digits() needs scikit-learn: pip install scikit-learn") from err
-    if not 0.0 < test_size < 1.0:
+    if not 0.0 < check_positive_float(test_size, "test_size", "digits") < 1.0:
         raise ValueError(f"digits: test_size must be in (0, 1), got {test_size!r}")
     data = load_digits()
     X, y = data.data.astype(np.float64), data.target.astype(np.intp)

@@ -40,7 +40,8 @@ def sigmoid_derivative(z: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    ndarray of the same shape as ``z``, values in (0, 1/4]
+    ndarray of the same shape as ``z``, values in [0, 1/4]
+        (exactly 0 in float64 for :math:`z \gtrsim 37` and :math:`z \lesssim -745`)
     """
     s = sigmoid(z)
     return s * (1.0 - s)
@@ -74,7 +75,8 @@ def tanh_derivative(z: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    ndarray of the same shape as ``z``, values in (0, 1]
+    ndarray of the same shape as ``z``, values in [0, 1]
+        (exactly 0 in float64 for :math:`|z| \gtrsim 19`)
     """
     t = np.tanh(np.asarray(z, dtype=float))
     return 1.0 - t * t

@@ -20,7 +20,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .layers import Embedding, Layer, Sequential
+from ._checks import as_float_matrix, check_width
+from .layers import Layer, _takes_token_ids
 from .losses import Loss
 
 
@@ -161,13 +162,24 @@ def gradient_check(model: Layer, loss: Optional[Loss], X: np.ndarray,
     Returns
     -------
     GradCheckReport
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a finite 2-D array of the model's input width, or if there
+        is nothing to check (no parameters and ``check_input=False``).
     """
-    first = model.layers[0] if isinstance(model, Sequential) else model
-    if isinstance(first, Embedding):
+    where = "gradient_check"
+    if _takes_token_ids(model):
         X = np.asarray(X)
         check_input = False
     else:
-        X = np.array(X, dtype=np.float64)   # a private copy we may perturb
+        X = as_float_matrix(X, where, "X").copy()     # a private copy we may perturb
+        if model.n_in is not None:
+            check_width(X, model.n_in, where, "X")
+    if not check_input and not model.parameters():
+        raise ValueError(f"{where}: expected something to check, got {model!r} with no "
+                         "parameters and check_input=False")
 
     out = model.forward(X)
     if loss is None:
@@ -178,7 +190,7 @@ def gradient_check(model: Layer, loss: Optional[Loss], X: np.ndarray,
         grad_out = R
     else:
         if y is None:
-            raise ValueError("gradient_check: a loss needs targets y")
+            raise ValueError(f"{where}: a loss needs targets y")
 
         def L() -> float:
             return loss.forward(model.forward(X), y)

@@ -21,7 +21,7 @@ input of the whole network.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Union
+from typing import Iterable, Optional, Union
 
 import numpy as np
 
@@ -42,6 +42,7 @@ class Layer:
     n_in: Optional[int] = None
     _out_shape: Optional[tuple[int, ...]] = None
     _cache: tuple[str, ...] = ()      # attributes that hold what backward needs from forward
+    _keeps_width = False              # True for element-wise layers: output width = input width
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Compute the layer's output for a batch.
@@ -126,6 +127,10 @@ class Layer:
     def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
         raise NotImplementedError
 
+    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+        """Output width for inputs of width ``n_in``; None if not known before a forward pass."""
+        return n_in if self._keeps_width else None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -196,6 +201,9 @@ class Dense(Layer):
 
     def parameters(self) -> list[Param]:
         return [("W", self.W, self.dW), ("b", self.b, self.db)]
+
+    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+        return self.n_out
 
     def __repr__(self) -> str:
         return f"Dense({self.n_in} -> {self.n_out})"
@@ -277,6 +285,13 @@ class Embedding(Layer):
         return f"Embedding({self.vocab_size} tokens -> {self.dim})"
 
 
+def _takes_token_ids(model: Layer) -> bool:
+    """True if ``model`` is an :class:`Embedding` or a :class:`Sequential` that starts with one."""
+    while isinstance(model, Sequential):
+        model = model.layers[0]
+    return isinstance(model, Embedding)
+
+
 class Sequential(Layer):
     """A network: layers applied one after the other.
 
@@ -285,6 +300,14 @@ class Sequential(Layer):
     layers : sequence of Layer
         Applied in order by :meth:`~bpcode.layers.Sequential.forward`, in reverse order by
         :meth:`~bpcode.layers.Layer.backward`.
+
+    Raises
+    ------
+    ValueError
+        If the widths of consecutive layers do not fit together, e.g.
+        ``Dense(2, 3)`` followed (directly or after activations) by ``Dense(4, 1)``,
+        or if an :class:`Embedding` is not the first layer. Widths that are only known
+        during a forward pass (after an ``Embedding``) are checked there.
 
     Examples
     --------
@@ -301,7 +324,27 @@ class Sequential(Layer):
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential: item {i} is {type(layer).__name__}, not a Layer")
-        self.n_in = self.layers[0].n_in
+            if i > 0 and _takes_token_ids(layer):
+                raise ValueError(f"Sequential: expected an Embedding (it takes token ids) only "
+                                 f"as the first layer, got {layer!r} as layer {i}")
+        # Follow the width from layer to layer (activations keep it, Dense sets it) and
+        # check that each layer with a fixed input width gets that width.
+        width: Optional[int] = None
+        for i, layer in enumerate(self.layers):
+            if layer.n_in is not None and width is not None and layer.n_in != width:
+                raise ValueError(
+                    f"Sequential (layer {i} {layer!r}): expected input of shape "
+                    f"(n_samples, {layer.n_in}), got (n_samples, {width}) from "
+                    f"layer {i - 1} {self.layers[i - 1]!r}")
+            width = layer._out_width(width)
+        # The network's input width: that of the first layer with a fixed width,
+        # if only element-wise layers come before it.
+        self._n_in_layer = 0
+        for i, layer in enumerate(self.layers):
+            if layer.n_in is not None or not layer._keeps_width:
+                self._n_in_layer = i
+                break
+        self.n_in = self.layers[self._n_in_layer].n_in
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Run the network on a batch, checking the input once at the door.
@@ -317,27 +360,40 @@ class Sequential(Layer):
         ndarray of shape (n_samples, n_out)
         """
         first = self.layers[0]
-        if isinstance(first, Embedding):
+        if _takes_token_ids(first):
             out = first.forward(X)
-            rest = self.layers[1:]
+            start = 1
         else:
             X = as_float_matrix(X, "Sequential")
             if self.n_in is not None:
-                check_width(X, self.n_in, f"Sequential (first layer {first!r})")
-            out, rest = X, self.layers
-        out = self._run(out, rest)
+                k = self._n_in_layer
+                where = (f"Sequential (first layer {first!r})" if k == 0 else
+                         f"Sequential (layer {k} {self.layers[k]!r}, after element-wise "
+                         f"{', '.join(repr(layer) for layer in self.layers[:k])})")
+                check_width(X, self.n_in, where)
+            out, start = X, 0
+        out = self._run(out, start)
         self._out_shape = out.shape
         return out
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        return self._run(X, self.layers)
+        return self._run(X)
 
-    @staticmethod
-    def _run(X: np.ndarray, layers: Sequence[Layer]) -> np.ndarray:
-        for layer in layers:
+    def _run(self, X: np.ndarray, start: int = 0) -> np.ndarray:
+        for i in range(start, len(self.layers)):
+            layer = self.layers[i]
+            if layer.n_in is not None and X.shape[1] != layer.n_in:     # an integer comparison
+                came_from = f" from layer {i - 1} {self.layers[i - 1]!r}" if i > 0 else ""
+                raise ValueError(f"Sequential (layer {i} {layer!r}): expected input of shape "
+                                 f"(n_samples, {layer.n_in}), got shape {X.shape}{came_from}")
             X = layer._forward(X)
             layer._out_shape = X.shape
         return X
+
+    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+        for layer in self.layers:
+            n_in = layer._out_width(n_in)
+        return n_in
 
     def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
         grad: Optional[np.ndarray] = grad_out

@@ -15,7 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._checks import as_float_matrix
+from ._checks import as_float_matrix, check_positive_float
 from .functional import sigmoid
 
 
@@ -27,6 +27,7 @@ class Loss:
     """
 
     _grad_ready = False
+    _checks_values = False    # True if _check_prediction checks the values, not only the shape
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """Compute the loss for a batch and remember what :meth:`backward` needs.
@@ -115,14 +116,16 @@ class BinaryCrossEntropy(Loss):
     ----------
     from_logits : bool, default=False
         If False, the prediction is a probability :math:`p` (the output of a
-        :class:`~bpcode.activations.Sigmoid`); it is clipped to
+        :class:`~bpcode.activations.Sigmoid`) and must lie in [0, 1]; other
+        values (e.g. logits) raise a ValueError. It is clipped to
         ``[eps, 1 - eps]`` so that ``log(0)`` never happens, and the gradient
         is :math:`(p - y) / (p(1-p)\,n)`.
         If True, the prediction is the logit :math:`z` and :math:`p = \sigma(z)`
         is applied inside, stably; the gradient is then :math:`(\sigma(z) - y)/n`
         — the sigmoid's derivative cancels.
     eps : float, default=1e-12
-        Clipping bound for probabilities (ignored when ``from_logits``).
+        Clipping bound for probabilities (ignored when ``from_logits``); must be
+        in (0, 0.5).
 
     Notes
     -----
@@ -131,7 +134,24 @@ class BinaryCrossEntropy(Loss):
 
     def __init__(self, *, from_logits: bool = False, eps: float = 1e-12) -> None:
         self.from_logits = bool(from_logits)
-        self.eps = float(eps)
+        self.eps = check_positive_float(eps, "eps", "BinaryCrossEntropy")
+        if self.eps >= 0.5:
+            raise ValueError(f"BinaryCrossEntropy: eps must be in (0, 0.5), got {eps!r}")
+
+    @property
+    def _checks_values(self) -> bool:
+        return not self.from_logits
+
+    def _check_prediction(self, prediction: np.ndarray) -> np.ndarray:
+        P = super()._check_prediction(prediction)
+        if not self.from_logits:
+            lo, hi = P.min(), P.max()
+            if lo < 0.0 or hi > 1.0:
+                raise ValueError(
+                    f"{self!r}: expected probabilities in [0, 1] as the prediction (e.g. the "
+                    f"output of a Sigmoid), got values from {lo:g} to {hi:g}; for logits "
+                    "(raw scores) use BinaryCrossEntropy(from_logits=True)")
+        return P
 
     def _check_target(self, target: np.ndarray, n_outputs: int) -> np.ndarray:
         T = super()._check_target(target, n_outputs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_positive_int
+
 
 def predict_labels(output: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Turn a network's output into class labels.
@@ -51,7 +53,8 @@ def accuracy(y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> 
         y_true = y_true[:, 0] if y_true.shape[1] == 1 else y_true.argmax(axis=1)
     pred = predict_labels(output, threshold)
     if pred.shape != y_true.shape:
-        raise ValueError(f"accuracy: {len(y_true)} labels for {len(pred)} predictions")
+        raise ValueError(f"accuracy: expected y_true of shape {pred.shape} (one label per "
+                         f"row of the output), got shape {y_true.shape}")
     return float(np.mean(pred == np.rint(y_true).astype(np.intp)))
 
 
@@ -61,16 +64,41 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     Parameters
     ----------
     y_true, y_pred : ndarray of int, shape (n_samples,)
+        Class labels in ``[0, n_classes)``. Floats are accepted if they are
+        whole numbers.
     n_classes : int
 
     Returns
     -------
     ndarray of int, shape (n_classes, n_classes)
+
+    Raises
+    ------
+    TypeError
+        If the labels are not integers (or whole-number floats).
+    ValueError
+        If a label lies outside ``[0, n_classes)`` or the shapes differ.
     """
-    y_true = np.asarray(y_true, dtype=np.intp)
-    y_pred = np.asarray(y_pred, dtype=np.intp)
+    n_classes = check_positive_int(n_classes, "n_classes", "confusion_matrix")
+    y_true = _as_labels(y_true, "y_true", n_classes)
+    y_pred = _as_labels(y_pred, "y_pred", n_classes)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"confusion_matrix: shapes differ, {y_true.shape} and {y_pred.shape}")
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(counts, (y_true, y_pred), 1)
     return counts
+
+
+def _as_labels(labels: object, name: str, n_classes: int) -> np.ndarray:
+    """``labels`` as an integer array with values in [0, n_classes), or raise."""
+    a = np.asarray(labels)
+    if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+        a = a.astype(np.intp)                      # whole-number floats, e.g. 2.0
+    if a.dtype.kind not in "biu":
+        raise TypeError(f"confusion_matrix: {name} must be integer class labels, "
+                        f"got dtype {a.dtype}")
+    a = a.astype(np.intp, copy=False)
+    if a.size and (a.min() < 0 or a.max() >= n_classes):
+        raise ValueError(f"confusion_matrix: {name} must lie in [0, {n_classes}), "
+                         f"got values from {a.min()} to {a.max()}")
+    return a

@@ -9,6 +9,7 @@ called.
 
 from __future__ import annotations
 
+import numbers
 from typing import Protocol
 
 import numpy as np
@@ -139,6 +140,8 @@ class Adam(Optimizer):
                  beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__(model, lr)
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+                raise TypeError(f"Adam: {name} must be a number, got {beta!r}")
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Adam: {name} must be in [0, 1), got {beta!r}")
         self.beta1, self.beta2 = float(beta1), float(beta2)

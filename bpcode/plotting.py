@@ -7,11 +7,21 @@ and PNG output for inline figures (so stored notebooks compare cleanly).
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence, Union
 
 import numpy as np
 
-#: Okabe–Ito colour-blind-safe palette (black first is skipped for lines).
+# For the type hints only: matplotlib is imported lazily. The functions that return an
+# Axes have no return annotation because autodoc would print it as "Return type: Axes",
+# a cross-reference that the book's offline, nitpicky build (no intersphinx) cannot resolve.
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .autograd import Value
+    from .training import History
+
+#: Okabe–Ito colour-blind-safe palette, reordered so that black (first in the
+#: original) comes last.
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00",
                             "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
@@ -19,7 +29,8 @@ PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00",
 def use_book_style() -> None:
     """Apply the book's matplotlib style and make inline figures PNG.
 
-    Sets the colour cycle to :data:`PALETTE`, font sizes of at least 11 pt,
+    Sets the colour cycle to :data:`PALETTE`, font sizes of 10 pt (tick labels,
+    legend) to 12 pt (titles),
     a light grid, a fixed figure size and dpi, and — when running inside
     IPython/Jupyter — the inline backend's figure format to PNG.
     """
@@ -53,7 +64,8 @@ def use_book_style() -> None:
         pass
 
 
-def plot_decision_boundary(predict, X: np.ndarray, y: np.ndarray, ax=None, *,
+def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
+                           y: np.ndarray, ax: Optional["Axes"] = None, *,
                            resolution: int = 200, padding: float = 0.25,
                            title: Optional[str] = None,
                            xlabel: str = "$x_1$", ylabel: str = "$x_2$"):
@@ -105,8 +117,9 @@ def plot_decision_boundary(predict, X: np.ndarray, y: np.ndarray, ax=None, *,
     return ax
 
 
-def plot_loss_curves(history, ax=None, *, title: str = "Training loss",
-                     ylabel: str = "loss", log: bool = False):
+def plot_loss_curves(history: Union["History", Sequence[float]], ax: Optional["Axes"] = None, *,
+                     title: str = "Training loss", ylabel: str = "loss",
+                     log: bool = False):
     """Plot a :class:`~bpcode.training.History` (training and validation loss per epoch).
 
     Parameters
@@ -139,7 +152,8 @@ def plot_loss_curves(history, ax=None, *, title: str = "Training loss",
     return ax
 
 
-def draw_graph(output, ax=None, *, show_grad: bool = True, title: Optional[str] = None):
+def draw_graph(output: "Value", ax: Optional["Axes"] = None, *, show_grad: bool = True,
+               title: Optional[str] = None):
     """Draw the computational graph of an :class:`~bpcode.autograd.Value`.
 
     Inputs on the left, the output on the right; each node shows its label,
@@ -201,7 +215,7 @@ def draw_graph(output, ax=None, *, show_grad: bool = True, title: Optional[str] 
     return ax
 
 
-def label_axes(ax, xlabel: str, ylabel: str, title: Optional[str] = None) -> None:
+def label_axes(ax: "Axes", xlabel: str, ylabel: str, title: Optional[str] = None) -> None:
     """Set the axis labels (with units where there are any) and the title."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -8,8 +8,8 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
-from ._checks import as_float_matrix, as_generator, check_positive_int
-from .layers import Embedding, Layer, Sequential
+from ._checks import as_float_matrix, as_generator, check_positive_int, check_width
+from .layers import Layer, _takes_token_ids
 from .losses import Loss
 from .metrics import accuracy
 from .optim import Optimizer
@@ -59,19 +59,35 @@ class History:
         return len(self.loss)
 
 
-def _prepare(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray, where: str):
+def _prepare(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray, where: str,
+             x_name: str = "X", y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
     """Check the data once, so that the loop can use the unchecked fast path."""
-    first = model.layers[0] if isinstance(model, Sequential) else model
-    if isinstance(first, Embedding):
+    if _takes_token_ids(model):
         X = np.asarray(X)
         out = model.forward(X)                         # checks every token id
     else:
-        X = as_float_matrix(X, where, "X")
-        out = model.forward(X[:1])                     # checks the width of X
+        X = as_float_matrix(X, where, x_name)
+        if model.n_in is not None:
+            check_width(X, model.n_in, where, x_name)
+        # One row runs every layer once; a loss that checks the values of the
+        # prediction (BinaryCrossEntropy on probabilities) sees all of them, once.
+        out = model.forward(X if loss._checks_values else X[:1])
     T = loss._check_target(y, out.shape[1])
     if len(T) != len(X):
-        raise ValueError(f"{where}: X has {len(X)} samples but y has {len(T)}")
+        raise ValueError(f"{where}: {x_name} has {len(X)} samples but {y_name} has {len(T)}")
+    loss._check_prediction(out)
     return X, T
+
+
+def _prepare_validation(model: Layer, loss: Loss, validation_data: object,
+                        where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check ``validation_data`` (a pair ``(X_val, y_val)``) like the training data."""
+    if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+        got = (f"a {type(validation_data).__name__} of length {len(validation_data)}"
+               if isinstance(validation_data, (tuple, list)) else type(validation_data).__name__)
+        raise TypeError(f"{where}: validation_data must be a pair (X_val, y_val), got {got}")
+    X_val, y_val = validation_data
+    return _prepare(model, loss, X_val, y_val, f"{where} (validation_data)", "X_val", "y_val")
 
 
 def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.ndarray, *,
@@ -135,8 +151,7 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
     if metric_fn is not None and not callable(metric_fn):
         raise ValueError(f"{where}: metric must be 'accuracy' or a callable, got {metric!r}")
     if validation_data is not None:
-        X_val, y_val = validation_data
-        X_val, T_val = _prepare(model, loss, X_val, y_val, f"{where} (validation_data)")
+        X_val, T_val = _prepare_validation(model, loss, validation_data, where)
 
     history = History()
     order = np.arange(n)

@@ -133,3 +133,23 @@ def test_errors():
         Value(-1.0).log()
     with pytest.raises(TypeError, match="plain int or float"):
         Value(2.0) ** Value(2.0)
+
+
+def test_numpy_scalars_are_real_numbers():
+    # values taken out of NumPy arrays (np.int64, np.float32, ...) are real numbers
+    np = pytest.importorskip("numpy")
+    assert Value(np.int64(2)).data == 2.0 and type(Value(np.int64(2)).data) is float
+    assert Value(np.float32(0.5)).data == 0.5
+    a = Value(3.0)
+    b = a * np.array([1, 2])[1] + np.float64(1.0)           # _wrap accepts them too
+    c = a ** np.int64(2)
+    assert b.data == 7.0 and c.data == 9.0 and c.op == "**2"
+    b.backward()
+    assert a.grad == 2.0
+    c.backward()
+    assert a.grad == 6.0 and type(a.grad) is float
+    for bad in ("1", 1j, np.bool_(True), True):
+        with pytest.raises(TypeError, match=r"Value: data must be a real number, got "):
+            Value(bad)
+    with pytest.raises(TypeError, match=r"Value \*\* x: x must be a constant number .*got str"):
+        Value(2.0) ** "2"
