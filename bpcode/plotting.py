@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence, Union
 
 import numpy as np
 
-# For the type hints only: matplotlib is imported lazily. The functions that return an
-# Axes have no return annotation because autodoc would print it as "Return type: Axes",
-# a cross-reference that the book's offline, nitpicky build (no intersphinx) cannot resolve.
+# For the type hints only: matplotlib is imported lazily.
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -68,7 +66,7 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
                            y: np.ndarray, ax: Optional["Axes"] = None, *,
                            resolution: int = 200, padding: float = 0.25,
                            title: Optional[str] = None,
-                           xlabel: str = "$x_1$", ylabel: str = "$x_2$"):
+                           xlabel: str = "$x_1$", ylabel: str = "$x_2$") -> "Axes":
     """Shade the class a 2-D classifier predicts everywhere, with the data on top.
 
     Parameters
@@ -119,7 +117,7 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
 
 def plot_loss_curves(history: Union["History", Sequence[float]], ax: Optional["Axes"] = None, *,
                      title: str = "Training loss", ylabel: str = "loss",
-                     log: bool = False):
+                     log: bool = False) -> "Axes":
     """Plot a :class:`~bpcode.training.History` (training and validation loss per epoch).
 
     Parameters
@@ -153,7 +151,7 @@ def plot_loss_curves(history: Union["History", Sequence[float]], ax: Optional["A
 
 
 def draw_graph(output: "Value", ax: Optional["Axes"] = None, *, show_grad: bool = True,
-               title: Optional[str] = None):
+               title: Optional[str] = None) -> "Axes":
     """Draw the computational graph of an :class:`~bpcode.autograd.Value`.
 
     Inputs on the left, the output on the right; each node shows its label,

@@ -556,13 +556,7 @@ def test_digits_test_size_is_checked(test_size, error, message):
         bpcode.datasets.digits(test_size=test_size)
 
 
-# E12: every public function and method is fully annotated. The plotting functions that
-# return a matplotlib Axes have no return annotation: the book's nitpicky Sphinx build would
-# print it as a cross-reference to Axes, which it cannot resolve offline (see plotting.py).
-RETURNS_AXES = {"bpcode.plotting.plot_decision_boundary", "bpcode.plotting.plot_loss_curves",
-                "bpcode.plotting.draw_graph"}
-
-
+# E12: every public function and method is fully annotated.
 def test_public_api_has_type_hints():
     import inspect
     missing = []
@@ -583,8 +577,7 @@ def test_public_api_has_type_hints():
                           if p.name not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL,
                                                                               p.VAR_KEYWORD)]
                 full_name = f"{module.__name__}.{qualname}"
-                if any(p.annotation is inspect.Parameter.empty for p in params) or (
-                        sig.return_annotation is inspect.Signature.empty
-                        and full_name not in RETURNS_AXES):
+                if (any(p.annotation is inspect.Parameter.empty for p in params)
+                        or sig.return_annotation is inspect.Signature.empty):
                     missing.append(full_name)
     assert not missing, f"public functions without complete type hints: {missing}"
