@@ -240,3 +240,23 @@ def test_cells_whose_output_is_not_compared_say_why(notebook):
         assert first.startswith("#"), (
             f"{where(path, i)}: tagged nbval-ignore-output without timing anything; start the "
             "cell with a comment saying why its output differs between machines")
+
+
+EQUATION_LABEL = re.compile(r"\$\$\s*\((eq-[\w-]+)\)")
+# Labelled equations that only introduce notation: nothing numeric to check (label: reason).
+DEFINITIONS_ONLY: dict[str, str] = {}
+
+
+def test_every_labelled_equation_is_checked_by_a_code_cell(notebook):
+    """The book's rule: a derived formula that is not checked is not finished. Each labelled
+    equation must be named (e.g. `# (eq-ch2-mse)`) in a code cell of its notebook that checks
+    it numerically, so that a reader, a reviewer and this test can find the check."""
+    path, nb = notebook
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    unchecked = [label for label in EQUATION_LABEL.findall(markdown)
+                 if not re.search(re.escape(label) + r"(?![\w-])", code)
+                 and label not in DEFINITIONS_ONLY]
+    assert not unchecked, (
+        f"{path.relative_to(REPO)}: no code cell names the check of {unchecked}; add the label "
+        "as a comment on the assert that checks the equation")
