@@ -3,14 +3,16 @@
 Every page of the table of contents is served from 127.0.0.1 and opened in headless
 Chromium, two pages at a time, with every other host unresolvable. After MathJax has run:
 the page loaded, every formula typeset (one ``<mjx-container>`` per Sphinx math element)
-with no TeX error (``<mjx-merror>``), no script came from the network, and nothing the
-browser requested was missing. Independently of the browser, every local link, image,
+with no TeX error (``<mjx-merror>``), no display formula is wider than the text column of a
+desktop window, no script came from the network, and nothing the browser requested was
+missing. Independently of the browser, every local link, image,
 script and stylesheet of every built page exists, including ``#anchors``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -32,6 +34,24 @@ def _html(built_book):
     return built_book.html
 
 
+# A desktop browser window. After MathJax has typeset the page, this script marks every
+# display formula that is wider than the text column (it would need a horizontal scroll bar).
+WINDOW = "1280,900"
+MEASURE_DISPLAY_MATH = """<script>
+window.addEventListener("load", () => {
+  const measure = () => {
+    document.querySelectorAll('mjx-container[display="true"]').forEach((c) => {
+      const excess = c.scrollWidth - c.clientWidth;
+      if (excess > 2) c.setAttribute("data-overflow-px", String(excess));
+    });
+    document.body.setAttribute("data-math-measured", "yes");
+  };
+  const ready = window.MathJax && MathJax.startup && MathJax.startup.promise;
+  ready ? MathJax.startup.promise.then(() => setTimeout(measure, 200)) : setTimeout(measure, 2000);
+});
+</script>"""
+
+
 @pytest.fixture(scope="module")
 def browser(built_book):
     """DOM of every TOC page after scripts ran, and the log of what Chromium requested."""
@@ -41,10 +61,11 @@ def browser(built_book):
         if os.environ.get("CI"):
             pytest.fail(f"{INSTALL_HINT} (browser tests may not be skipped in CI)")
         pytest.skip(INSTALL_HINT)
-    with serve(html) as server:
+    with serve(html, inject=MEASURE_DISPLAY_MATH) as server:
         urls = [f"{server.base_url}/{page}.html" for page in PAGES]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            doms = dict(zip(PAGES, pool.map(lambda url: dump_dom(exe, url), urls)))
+            doms = dict(zip(PAGES, pool.map(
+                lambda url: dump_dom(exe, url, 20000, f"--window-size={WINDOW}"), urls)))
     return doms, server
 
 
@@ -73,8 +94,20 @@ def test_math_typesets(browser, built_book, page):
     )
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_display_math_fits_the_text_column(browser, page):
+    """At a desktop window width no display formula needs a horizontal scroll bar (split
+    long ones over lines with \\begin{gathered} ... \\\\ ... \\end{gathered})."""
+    doms, _ = browser
+    dom = doms[page]
+    assert 'data-math-measured="yes"' in dom, f"{page}.html: the measuring script did not run"
+    too_wide = [int(px) for px in re.findall(r'data-overflow-px="(\d+)"', dom)]
+    assert not too_wide, (
+        f"{page}.html: {len(too_wide)} display formula(s) wider than the text column at a "
+        f"{WINDOW.split(',')[0]} px window, by {too_wide} px; split them over lines")
+
+
 def _merror_texts(dom: str) -> list[str]:
-    import re
     return re.findall(r'<mjx-merror[^>]*data-mjx-error="([^"]*)"', dom)[:5]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import shutil
 import subprocess
@@ -54,7 +55,19 @@ class Server:
 
 class _Handler(SimpleHTTPRequestHandler):
     record: list | None = None
+    inject: bytes = b""                  # added before </body> of every HTML page served
     lock = threading.Lock()
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if not self.inject or not path.endswith(".html") or not os.path.isfile(path):
+            return super().send_head()
+        body = Path(path).read_bytes().replace(b"</body>", self.inject + b"</body>", 1)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def log_request(self, code="-", size="-"):
         try:
@@ -70,10 +83,15 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(directory: Path):
-    """Serve ``directory`` on a free port of 127.0.0.1 in a background thread."""
+def serve(directory: Path, inject: str = ""):
+    """Serve ``directory`` on a free port of 127.0.0.1 in a background thread.
+
+    ``inject`` (HTML, e.g. a measuring script) is added to every page served; the files
+    themselves are not changed.
+    """
     server_info = Server(base_url="")
-    handler = type("Handler", (_Handler,), {"record": server_info.requests})
+    handler = type("Handler", (_Handler,), {"record": server_info.requests,
+                                            "inject": inject.encode("utf-8")})
     httpd = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
     )
@@ -99,9 +117,9 @@ def run_chromium(exe: str, url: str, *args: str, budget_ms: int = 20000,
                               stdin=subprocess.DEVNULL)
 
 
-def dump_dom(exe: str, url: str, budget_ms: int = 20000) -> str:
+def dump_dom(exe: str, url: str, budget_ms: int = 20000, *args: str) -> str:
     """The page's DOM after its scripts (MathJax) have run, as HTML text."""
-    proc = run_chromium(exe, url, "--dump-dom", budget_ms=budget_ms)
+    proc = run_chromium(exe, url, "--dump-dom", *args, budget_ms=budget_ms)
     if proc.returncode != 0:
         raise RuntimeError(f"chromium failed on {url} (exit {proc.returncode}):\n"
                            f"{proc.stderr[-2000:]}")
