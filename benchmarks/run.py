@@ -106,34 +106,17 @@ def run_numpy_fused(X, y, sizes, epochs, batch, lr, seed, model=None):
     return Ws
 
 
-def run_matmul_floor(X, y, sizes, epochs, batch, lr, seed, model=None):
-    """Only the matrix products: forward X@W, backward A^T@G and G@W^T (not for the input)."""
-    init = make_bpcode_model(sizes, seed) if model is None else model
-    Ws = [layer.W for layer in init.layers if isinstance(layer, Dense)]
-    n, depth = len(X), len(Ws)
-    for _ in range(epochs):
-        for start in range(0, n, batch):
-            Xb = X[start:start + batch]
-            acts = [Xb]
-            for k in range(depth):
-                acts.append(acts[-1] @ Ws[k])
-            g = acts[-1]
-            for k in range(depth - 1, -1, -1):
-                acts[k].T @ g
-                if k > 0:
-                    g = g @ Ws[k].T
-    return Ws
+def _matmul_passes(X, sizes, epochs, batch, seed, model, update):
+    """The matrix products of forward and backward passes (X@W; A^T@G and G@W^T, not for the
+    input), and with ``update`` one in-place ``W += dW`` per weight matrix.
 
-
-def run_matmul_floor_update(X, y, sizes, epochs, batch, lr, seed, model=None):
-    """The floor plus the one element-wise pass every trainer needs: W += dW, in place.
-
-    The output "gradient" is the output scaled by -1e-6 / batch, so the weight
-    gradients arrive already multiplied by a (small, stable) negative step and the
-    update is a single in-place addition. Only the time is of interest here.
+    For the update the output "gradient" is the output scaled by -1e-6 / batch, so the
+    weight gradients arrive already multiplied by a (small, stable) negative step and the
+    update is a single addition. Only the time is of interest here.
     """
     init = make_bpcode_model(sizes, seed) if model is None else model
-    Ws = [layer.W.copy() for layer in init.layers if isinstance(layer, Dense)]
+    Ws = [layer.W.copy() if update else layer.W
+          for layer in init.layers if isinstance(layer, Dense)]
     dWs = [np.empty_like(W) for W in Ws]
     n, depth = len(X), len(Ws)
     for _ in range(epochs):
@@ -142,13 +125,24 @@ def run_matmul_floor_update(X, y, sizes, epochs, batch, lr, seed, model=None):
             acts = [Xb]
             for k in range(depth):
                 acts.append(acts[-1] @ Ws[k])
-            g = acts[-1] * (-1e-6 / len(Xb))
+            g = acts[-1] * (-1e-6 / len(Xb)) if update else acts[-1]
             for k in range(depth - 1, -1, -1):
                 np.matmul(acts[k].T, g, out=dWs[k])
                 if k > 0:
                     g = g @ Ws[k].T
-                np.add(Ws[k], dWs[k], out=Ws[k])
+                if update:
+                    np.add(Ws[k], dWs[k], out=Ws[k])
     return Ws
+
+
+def run_matmul_floor(X, y, sizes, epochs, batch, lr, seed, model=None):
+    """Only the matrix products: the floor for any NumPy implementation."""
+    return _matmul_passes(X, sizes, epochs, batch, seed, model, update=False)
+
+
+def run_matmul_floor_update(X, y, sizes, epochs, batch, lr, seed, model=None):
+    """The floor plus the one element-wise pass every trainer needs: W += dW, in place."""
+    return _matmul_passes(X, sizes, epochs, batch, seed, model, update=True)
 
 
 def run_sklearn(X, y, sizes, epochs, batch, lr, seed, model=None):

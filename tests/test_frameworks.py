@@ -223,19 +223,25 @@ def test_training_matches_bpcode(request, xor_bp, framework):
 
 
 # ------------------------------------------------------- rows of the translation table
+def loss_inputs(seed: int, n: int = 8, k: int = 3):
+    """k, logits Z (n, k), class labels, targets T in [0, 1], predicted probabilities P away
+    from 0 and 1, and probability rows (targets for the softmax cross-entropy)."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, k))
+    labels = rng.integers(0, k, size=n)
+    T = rng.uniform(0.0, 1.0, size=(n, k))
+    P = rng.uniform(0.05, 0.95, size=(n, k))
+    soft = rng.dirichlet(np.ones(k), size=n)
+    return k, Z, labels, T, P, soft
+
+
 def test_pytorch_losses_and_their_scales(torch):
     """CrossEntropyLoss = SoftmaxCrossEntropy, for labels, one-hot and probability rows;
     BCEWithLogitsLoss, BCELoss and MSELoss average over all n*k entries, bpcode over the
     n samples only (and MSELoss has the 1/2). BCELoss is compared on probabilities away
     from 0 and 1, where the clipping of the two makes no difference."""
     F = torch.nn.functional
-    rng = np.random.default_rng(1)
-    n, k = 8, 3
-    Z = rng.standard_normal((n, k))
-    labels = rng.integers(0, k, size=n)
-    T = rng.uniform(0.0, 1.0, size=(n, k))
-    P = rng.uniform(0.05, 0.95, size=(n, k))          # predicted probabilities
-    soft = rng.dirichlet(np.ones(k), size=n)          # probability rows as targets
+    k, Z, labels, T, P, soft = loss_inputs(seed=1)
 
     def value_and_grad(fn, *args, at=Z):
         z = torch.from_numpy(at.copy()).requires_grad_(True)
@@ -274,12 +280,7 @@ def test_keras_losses_and_their_scales(keras):
     """As for PyTorch; BinaryCrossentropy() is compared on probabilities away from 0 and 1,
     where Keras's clipping at 1e-7 makes no difference."""
     keras.config.set_floatx("float64")   # the losses compute in floatx (the fixture restores it)
-    rng = np.random.default_rng(2)
-    n, k = 8, 3
-    Z = rng.standard_normal((n, k))
-    labels = rng.integers(0, k, size=n)
-    T = rng.uniform(0.0, 1.0, size=(n, k))
-    P = rng.uniform(0.05, 0.95, size=(n, k))          # predicted probabilities
+    k, Z, labels, T, P, _ = loss_inputs(seed=2)
     L = keras.losses
 
     def value(loss, target, prediction=Z):
