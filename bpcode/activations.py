@@ -3,6 +3,12 @@
 Each layer caches what its derivative needs. Sigmoid and tanh cache their
 **output** ``A`` because their derivatives are cheap functions of it:
 ``σ'(z) = A(1 - A)`` and ``tanh'(z) = 1 - A²``.
+
+Tanh and ReLU also have ``_forward_overwrite`` and ``_backward_overwrite``: the
+same arithmetic, written into the array they are given instead of a new one.
+:class:`~bpcode.layers.Sequential` uses them only where that array is a fresh
+result nobody else holds (the output, or the input gradient, of a ``Dense``
+layer next to the activation); results are identical to the last bit.
 """
 
 from __future__ import annotations
@@ -52,6 +58,15 @@ class Tanh(Layer):
         A = self._A
         return grad_out * (1.0 - A * A)
 
+    def _forward_overwrite(self, X: np.ndarray) -> np.ndarray:
+        self._A = np.tanh(X, out=X)                   # X itself becomes the output
+        return self._A
+
+    def _backward_overwrite(self, grad_out: np.ndarray, input_grad: bool) -> np.ndarray:
+        A = self._A
+        grad_out *= 1.0 - A * A
+        return grad_out
+
 
 class ReLU(Layer):
     r"""Rectified linear unit :math:`A = \max(0, Z)`, element-wise.
@@ -69,6 +84,13 @@ class ReLU(Layer):
 
     def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
         return grad_out * (self._A > 0.0)
+
+    def _forward_overwrite(self, X: np.ndarray) -> np.ndarray:
+        self._A = np.maximum(X, 0.0, out=X)           # X itself becomes the output
+        return self._A
+
+    def _backward_overwrite(self, grad_out: np.ndarray, input_grad: bool) -> np.ndarray:
+        return np.multiply(grad_out, self._A > 0.0, out=grad_out)
 
 
 class LeakyReLU(Layer):

@@ -292,6 +292,18 @@ def _takes_token_ids(model: Layer) -> bool:
     return isinstance(model, Embedding)
 
 
+def _may_overwrite(dense: Layer, activation: Layer) -> bool:
+    """True if ``activation`` may work in the arrays that its neighbour ``dense`` hands it.
+
+    A :class:`Dense` layer's forward output and its input gradient are new arrays that it
+    does not keep, so an activation next to it can overwrite them instead of allocating
+    (a 256 x 1024 batch is 2 MB per array and pass). Only exact classes qualify: a subclass
+    of ``Dense`` might keep its output, and a subclass of the activation might have changed
+    ``_forward``/``_backward`` (the book breaks layers on purpose), which must not be bypassed.
+    """
+    return type(dense) is Dense and "_forward_overwrite" in type(activation).__dict__
+
+
 class Sequential(Layer):
     """A network: layers applied one after the other.
 
@@ -386,7 +398,10 @@ class Sequential(Layer):
                 came_from = f" from layer {i - 1} {self.layers[i - 1]!r}" if i > 0 else ""
                 raise ValueError(f"Sequential (layer {i} {layer!r}): expected input of shape "
                                  f"(n_samples, {layer.n_in}), got shape {X.shape}{came_from}")
-            X = layer._forward(X)
+            if i > 0 and _may_overwrite(self.layers[i - 1], layer):
+                X = layer._forward_overwrite(X)      # X is Dense's fresh output: reuse it
+            else:
+                X = layer._forward(X)
             layer._out_shape = X.shape
         return X
 
@@ -399,7 +414,11 @@ class Sequential(Layer):
         grad: Optional[np.ndarray] = grad_out
         last = len(self.layers) - 1
         for i in range(last, -1, -1):
-            grad = self.layers[i]._backward(grad, input_grad or i > 0)
+            layer = self.layers[i]
+            if i < last and _may_overwrite(self.layers[i + 1], layer):
+                grad = layer._backward_overwrite(grad, input_grad or i > 0)  # Dense's fresh dL/dX
+            else:
+                grad = layer._backward(grad, input_grad or i > 0)
         return grad
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> Optional[np.ndarray]:
