@@ -194,7 +194,7 @@ class Dense(Layer):
 
     def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
         np.matmul(self._X.T, grad_out, out=self.dW)   # dL/dW = X^T G : (n_in, n_out)
-        np.sum(grad_out, axis=0, out=self.db)         # dL/db = sum of G's rows : (n_out,)
+        grad_out.sum(axis=0, out=self.db)             # dL/db = sum of G's rows : (n_out,)
         if not input_grad:
             return None
         return grad_out @ self.W.T                    # dL/dX = G W^T : (n, n_in)

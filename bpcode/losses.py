@@ -229,7 +229,7 @@ class SoftmaxCrossEntropy(Loss):
         log_sums = np.log(sums)                             # >= 0, so log never sees 0
         if T.ndim == 1:
             rows = np.arange(n)
-            return float(np.sum(log_sums[:, 0] - shifted[rows, T])) / n
+            return float((log_sums[:, 0] - shifted[rows, T]).sum()) / n
         return float(np.sum(T * (log_sums - shifted))) / n
 
     def _backward(self) -> np.ndarray:
