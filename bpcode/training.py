@@ -41,7 +41,9 @@ class History:
     Attributes
     ----------
     loss : list of float
-        Mean training loss over the epoch's mini-batches (weighted by batch size).
+        Mean training loss over the epoch's mini-batches (weighted by batch size), each
+        batch's loss computed before its update: with one batch per epoch, entry 0 is
+        the loss of the untrained network.
     val_loss : list of float
         Loss on the validation data after each epoch (empty without it).
     metric : list of float

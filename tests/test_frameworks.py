@@ -402,3 +402,64 @@ def test_pytorch_accumulates_gradients_bpcode_layers_overwrite(xor_bp, xor_torch
     ta = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
     (ta * ta).tanh().backward()
     assert_close(ta.grad.item(), g, "Value.backward() = torch backward()")
+
+
+# ------------------------------------------------ the layer and initialisation rows
+def _activation_pairs(torch):
+    from bpcode import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+    nn = torch.nn
+    return [(Tanh(), nn.Tanh()), (Sigmoid(), nn.Sigmoid()), (ReLU(), nn.ReLU()),
+            (LeakyReLU(), nn.LeakyReLU()), (Identity(), nn.Identity())]   # default slopes
+
+
+def test_pytorch_activations_match_bpcode_forward_and_backward(torch):
+    """Table tab-ch7-layers: Tanh, Sigmoid, ReLU, LeakyReLU (default slopes) and Identity."""
+    rng = np.random.default_rng(7)
+    Z = rng.normal(scale=3.0, size=(6, 5))
+    G = rng.normal(size=(6, 5))
+    for ours, theirs in _activation_pairs(torch):
+        Zt = torch.tensor(Z, requires_grad=True)
+        out = theirs(Zt)
+        out.backward(torch.from_numpy(G))
+        assert_close(ours.forward(Z), out.detach().numpy(), f"{ours!r} forward")
+        assert_close(ours.backward(G), Zt.grad.numpy(), f"{ours!r} backward")
+
+
+def test_keras_activations_and_dense_defaults(keras):
+    """Keras's activation strings, its LeakyReLU slope 0.3, and Dense's defaults
+    (no activation, Glorot uniform kernel, zero bias), against bpcode."""
+    from bpcode import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+    rng = np.random.default_rng(8)
+    Z = rng.normal(scale=3.0, size=(6, 5))
+    for ours, name in [(Tanh(), "tanh"), (Sigmoid(), "sigmoid"), (ReLU(), "relu")]:
+        theirs = keras.activations.get(name)(keras.ops.convert_to_tensor(Z))
+        assert_close(ours.forward(Z), keras.ops.convert_to_numpy(theirs), f"{name} forward")
+    leaky = keras.layers.LeakyReLU(dtype="float64")
+    assert leaky.negative_slope == 0.3                        # the default
+    # Keras multiplies by the slope as a float32 constant (0.3 + 1.2e-8): agreement to 1e-7
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(leaky(keras.ops.convert_to_tensor(Z))),
+                               LeakyReLU(alpha=0.3).forward(Z), rtol=1e-7, atol=0)
+    dense = keras.layers.Dense(4)
+    assert dense.activation is keras.activations.linear
+    assert_close(keras.ops.convert_to_numpy(dense.activation(keras.ops.convert_to_tensor(Z))),
+                 Identity().forward(Z), "activation=None = Identity()")
+    assert isinstance(dense.kernel_initializer, keras.initializers.GlorotUniform)
+    assert isinstance(dense.bias_initializer, keras.initializers.Zeros)
+
+
+def test_default_initial_weights_bpcode_glorot_uniform_pytorch_uniform(torch):
+    """Table tab-ch7-practical: bpcode's Dense starts from Glorot uniform weights
+    (|w| <= sqrt(6 / (n_in + n_out)), variance 2 / (n_in + n_out)) and zero biases;
+    PyTorch's nn.Linear from weights and biases uniform in +-1/sqrt(n_in)."""
+    n_in, n_out = 300, 200
+    layer = Dense(n_in, n_out, rng=0)
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    assert np.abs(layer.W).max() <= limit and np.abs(layer.W).max() > 0.99 * limit
+    assert abs(layer.W.var() / (2.0 / (n_in + n_out)) - 1.0) < 0.03
+    assert not layer.b.any()
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(n_in, n_out, dtype=torch.float64)
+    bound = 1.0 / np.sqrt(n_in)
+    for p in (linear.weight.detach().numpy(), linear.bias.detach().numpy()):
+        assert np.abs(p).max() <= bound and np.abs(p).max() > 0.95 * bound
+    assert abs(linear.weight.detach().numpy().var() / (bound**2 / 3.0) - 1.0) < 0.03
