@@ -96,6 +96,8 @@ def as_generator(rng: object, where: str) -> np.random.Generator:
     ``None`` gives a fresh, unpredictable generator; pass a seed for
     reproducible results. The legacy global ``np.random`` state is never used.
     """
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng < 0:
+        raise ValueError(f"{where}: rng as a seed must be a non-negative integer, got {rng!r}")
     if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):
@@ -103,3 +105,30 @@ def as_generator(rng: object, where: str) -> np.random.Generator:
     raise TypeError(
         f"{where}: rng must be None, an int seed or a numpy.random.Generator, "
         f"got {type(rng).__name__}")
+
+
+def check_parts(where: str, **parts: object) -> None:
+    """Raise a clear TypeError unless each of ``model=``, ``loss=``, ``optimizer=`` is an
+    instance of the bpcode base class it must be.
+
+    The common slips are the class instead of an instance (``MSELoss`` for ``MSELoss()``)
+    and two arguments swapped; both otherwise fail deep inside with an unrelated message.
+    """
+    from .layers import Layer                          # here: those modules import this one
+    from .losses import Loss
+    from .optim import Optimizer
+
+    kinds = {"model": (Layer, "Sequential([...])"), "loss": (Loss, "MSELoss()"),
+             "optimizer": (Optimizer, "SGD(model, lr=0.1)")}
+    for name, value in parts.items():
+        cls, example = kinds[name]
+        if not isinstance(value, cls):
+            got = (f"the class {value.__name__} itself, not an instance"
+                   if isinstance(value, type) else _a(type(value).__name__))
+            raise TypeError(f"{where}: {name} must be {_a(cls.__name__)} such as {example}, "
+                            f"got {got}")
+
+
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article: "a Loss", "an Optimizer"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

@@ -31,6 +31,10 @@ class Value:
         The number.
     label : str, optional
         A name shown in drawings of the graph.
+    parents : tuple of Value, keyword-only, default=()
+        Set by the operations that build the graph, not by users.
+    op : str, keyword-only, default=""
+        Set by the operations that build the graph, not by users.
 
     Attributes
     ----------
@@ -83,6 +87,12 @@ class Value:
             raise TypeError("Value ** x: x must be a constant number (a plain int or float, "
                             f"or a NumPy scalar), got {type(exponent).__name__}")
         exponent = int(exponent) if isinstance(exponent, numbers.Integral) else float(exponent)
+        if self.data == 0.0 and exponent < 0:
+            raise ZeroDivisionError(f"Value ** {exponent:g}: 0 has no negative power "
+                                    "(a division by a Value that is 0?)")
+        if self.data < 0.0 and exponent != int(exponent):
+            raise ValueError(f"Value ** {exponent:g}: a negative number ({self.data:g}) has no "
+                             "real power with a non-integer exponent")
         out = Value(self.data ** exponent, parents=(self,), op=f"**{exponent:g}")
 
         def backward() -> None:
@@ -91,8 +101,13 @@ class Value:
         return out
 
     def exp(self) -> "Value":
-        """Return :math:`e^x`."""
-        out = Value(math.exp(self.data), parents=(self,), op="exp")
+        """Return :math:`e^x`; raises OverflowError above :math:`x \approx 709.78`."""
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"Value.exp: e^{self.data:g} is larger than the largest float64 "
+                                "(about e^709.78)") from None
+        out = Value(e, parents=(self,), op="exp")
 
         def backward() -> None:
             self.grad += out.data * out.grad
@@ -216,12 +231,32 @@ def _wrap(x: Union[Value, Number]) -> Value:
 
 
 def graph_nodes(output: Value) -> list[Value]:
-    """All nodes of the graph that produced ``output``, inputs first."""
+    """All nodes of the graph that produced ``output``, inputs first.
+
+    Parameters
+    ----------
+    output : Value
+
+    Returns
+    -------
+    list of Value
+        Each node once, every node after the nodes it was computed from.
+    """
     return output.topological_order()
 
 
 def sum_values(values: Iterable[Union[Value, Number]]) -> Value:
-    """Add up several values (a ``sum`` that starts from ``Value(0)``)."""
+    """Add up several values (a ``sum`` that starts from ``Value(0)``).
+
+    Parameters
+    ----------
+    values : iterable of Value or numbers
+
+    Returns
+    -------
+    Value
+        The sum, connected in the graph to every term.
+    """
     total = Value(0.0)
     for v in values:
         total = total + v

@@ -110,6 +110,7 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
     -------
     ndarray of shape (n_samples, n_classes)
     """
+    n_classes = check_positive_int(n_classes, "n_classes", "one_hot")
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(f"one_hot: labels must be a 1-D integer array, got dtype "
@@ -136,7 +137,8 @@ def digits(*, test_size: float = 0.25, rng: RNG = 0,
         Randomness of the split.
     standardize : bool, default=True
         Scale pixels to zero mean and unit variance using statistics of the
-        **training** part only (constant pixels are left at zero).
+        **training** part only. Pixels that are constant in the training part are
+        only centred: zero in every training image, though a test image may differ.
 
     Returns
     -------
@@ -395,7 +397,7 @@ def synthetic_vowels(n_per_class: int = 100, *, sample_rate: float = 8000.0,
     if noise_lo > noise_hi:
         raise ValueError(f"{where}: noise range must have low <= high, got {noise!r}")
     for name, pair in (("pitch_range", pitch_range), ("bandwidths", bandwidths)):
-        if len(pair) != 2:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise ValueError(f"{where}: {name} must be a pair of numbers, got {pair!r}")
     lo, hi = (check_positive_float(p, "pitch_range", where) for p in pitch_range)
     if not lo <= hi < sample_rate / 2:

@@ -83,7 +83,16 @@ def tanh_derivative(z: np.ndarray) -> np.ndarray:
 
 
 def relu(z: np.ndarray) -> np.ndarray:
-    r"""Rectified linear unit :math:`\max(0, z)`, element-wise."""
+    r"""Rectified linear unit :math:`\max(0, z)`, element-wise.
+
+    Parameters
+    ----------
+    z : ndarray of any shape
+
+    Returns
+    -------
+    ndarray of the same shape as ``z``, values >= 0
+    """
     return np.maximum(np.asarray(z, dtype=float), 0.0)
 
 
@@ -92,6 +101,15 @@ def relu_derivative(z: np.ndarray) -> np.ndarray:
 
     At the kink :math:`z = 0` the function has no derivative; like most
     libraries we use 0 there (a valid subgradient).
+
+    Parameters
+    ----------
+    z : ndarray of any shape
+        The pre-activation, i.e. the input of the ReLU.
+
+    Returns
+    -------
+    ndarray of the same shape as ``z``, values 0.0 or 1.0
     """
     return (np.asarray(z, dtype=float) > 0).astype(float)
 

@@ -20,7 +20,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ._checks import as_float_matrix, check_width
+from ._checks import as_float_matrix, check_parts, check_positive_float, check_width
 from .layers import Layer, _takes_token_ids
 from .losses import Loss
 
@@ -30,16 +30,17 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5,
     """Finite-difference gradient of ``f()`` with respect to the array ``x``.
 
     ``x`` is perturbed **in place**, one entry at a time, and restored
-    afterwards; ``f`` must read ``x`` (e.g. a closure over a layer's weights).
+    afterwards (also when ``f`` raises); ``f`` must read ``x`` (e.g. a closure
+    over a layer's weights).
 
     Parameters
     ----------
     f : callable
         ``f() -> float``, the function to differentiate.
-    x : ndarray of float, any shape
+    x : ndarray of float, any shape, C- or Fortran-contiguous
         The variable; modified during the call, restored on return.
     eps : float, default=1e-5
-        Step size.
+        Step size, > 0.
     method : {"central", "forward"}, default="central"
         Central differences cost two evaluations per entry and have error
         O(eps²); forward differences cost one (plus one shared) and have error O(eps).
@@ -52,21 +53,25 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5,
         raise ValueError(f"numerical_gradient: method must be 'central' or 'forward', got {method!r}")
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError("numerical_gradient: x must be a float ndarray (it is perturbed in place)")
-    grad = np.zeros_like(x)
-    f0 = f() if method == "forward" else 0.0
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
+    eps = check_positive_float(eps, "eps", "numerical_gradient")
+    grad = np.zeros_like(x)                            # same memory layout as x
+    flat, gflat = x.reshape(-1, order="A"), grad.reshape(-1, order="A")
     if not np.shares_memory(flat, x):
-        raise ValueError("numerical_gradient: x must be contiguous so it can be perturbed in place")
+        raise ValueError("numerical_gradient: x must be contiguous (C or Fortran order) so it "
+                         f"can be perturbed in place, got a strided view of shape {x.shape}")
+    f0 = f() if method == "forward" else 0.0
     for j in range(flat.size):
         old = flat[j]
-        flat[j] = old + eps
-        f_plus = f()
-        if method == "central":
-            flat[j] = old - eps
-            gflat[j] = (f_plus - f()) / (2.0 * eps)
-        else:
-            gflat[j] = (f_plus - f0) / eps
-        flat[j] = old
+        try:
+            flat[j] = old + eps
+            f_plus = f()
+            if method == "central":
+                flat[j] = old - eps
+                gflat[j] = (f_plus - f()) / (2.0 * eps)
+            else:
+                gflat[j] = (f_plus - f0) / eps
+        finally:
+            flat[j] = old                              # restored even if f() raised
     return grad
 
 
@@ -120,7 +125,17 @@ class GradCheckReport:
         return max(self.errors.values())
 
     def passed(self, tol: float = 1e-7) -> bool:
-        """True if every relative error is below ``tol``."""
+        """True if every relative error is below ``tol``.
+
+        Parameters
+        ----------
+        tol : float, default=1e-7
+            The largest relative error that counts as agreement.
+
+        Returns
+        -------
+        bool
+        """
         return self.max_error < tol
 
     def __str__(self) -> str:
@@ -150,10 +165,12 @@ def gradient_check(model: Layer, loss: Optional[Loss], X: np.ndarray,
         :math:`L = \\sum_{ik} R_{ik}\\, \\text{out}_{ik}` is used (``R`` drawn
         from ``seed``), which checks the layer's whole vector–Jacobian product.
     X : ndarray of shape (n_samples, n_in)
-    y : ndarray, optional
-        Targets for ``loss`` (ignored when ``loss`` is None).
+        The inputs; integer token ids of shape (n_samples, context) for a model
+        that starts with an :class:`~bpcode.layers.Embedding`.
+    y : ndarray of shape (n_samples, n_outputs), or (n_samples,) of int labels, optional
+        Targets in a form ``loss`` accepts (ignored when ``loss`` is None).
     eps : float, default=1e-5
-        Finite-difference step.
+        Finite-difference step, > 0.
     check_input : bool, default=True
         Also check dL/dX (skipped for a model that starts with an Embedding).
     seed : int, default=0
@@ -165,11 +182,18 @@ def gradient_check(model: Layer, loss: Optional[Loss], X: np.ndarray,
 
     Raises
     ------
+    TypeError
+        If ``model`` is not a :class:`~bpcode.layers.Layer` or ``loss`` is neither None
+        nor a :class:`~bpcode.losses.Loss` instance.
     ValueError
         If ``X`` is not a finite 2-D array of the model's input width, or if there
         is nothing to check (no parameters and ``check_input=False``).
     """
     where = "gradient_check"
+    check_parts(where, model=model)
+    if loss is not None:
+        check_parts(where, loss=loss)
+    eps = check_positive_float(eps, "eps", where)
     if _takes_token_ids(model):
         X = np.asarray(X)
         check_input = False

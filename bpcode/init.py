@@ -38,6 +38,12 @@ def xavier_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarra
 def xavier_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     r"""Glorot/Xavier normal: :math:`N(0, 2 / (n_{in} + n_{out}))`.
 
+    Parameters
+    ----------
+    n_in, n_out : int
+        Fan-in and fan-out: the weight matrix has shape (n_in, n_out).
+    rng : numpy.random.Generator
+
     Returns
     -------
     ndarray of shape (n_in, n_out)
@@ -48,6 +54,12 @@ def xavier_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray
 def he_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     r"""He/Kaiming normal: :math:`N(0, 2 / n_{in})`, for ReLU layers.
 
+    Parameters
+    ----------
+    n_in, n_out : int
+        Fan-in and fan-out: the weight matrix has shape (n_in, n_out).
+    rng : numpy.random.Generator
+
     Returns
     -------
     ndarray of shape (n_in, n_out)
@@ -57,6 +69,12 @@ def he_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
 
 def he_uniform(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     r"""He/Kaiming uniform: :math:`U(-a, a)` with :math:`a = \sqrt{6 / n_{in}}`.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Fan-in and fan-out: the weight matrix has shape (n_in, n_out).
+    rng : numpy.random.Generator
 
     Returns
     -------
@@ -71,6 +89,12 @@ def standard_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarr
 
     Too large for wide layers; kept to reproduce the article and to show, in
     the outlook chapter, what a naive scale does to deep networks.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Fan-in and fan-out: the weight matrix has shape (n_in, n_out).
+    rng : numpy.random.Generator
 
     Returns
     -------

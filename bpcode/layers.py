@@ -330,6 +330,9 @@ class Sequential(Layer):
     """
 
     def __init__(self, layers: Iterable[Layer]) -> None:
+        if isinstance(layers, Layer):
+            raise TypeError(f"Sequential: expected a list of layers, e.g. Sequential([{layers!r}]),"
+                            f" got the single layer {layers!r}")
         self.layers: list[Layer] = list(layers)
         if not self.layers:
             raise ValueError("Sequential: needs at least one layer")
@@ -423,12 +426,23 @@ class Sequential(Layer):
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> Optional[np.ndarray]:
         if self._out_shape is not None:              # (else Layer.backward says "before forward")
-            for i, layer in enumerate(self.layers):
-                if layer._out_shape is None:
-                    raise RuntimeError(f"Sequential: layer {i} ({layer!r}) has nothing cached "
-                                       "to go back through: its clear_cache() was called after "
-                                       "the network's forward()")
+            missing = self._uncached_layer()
+            if missing is not None:
+                raise RuntimeError(f"Sequential: {missing} has nothing cached to go back "
+                                   "through: its clear_cache() was called after the network's "
+                                   "forward()")
         return super().backward(grad_out, input_grad=input_grad)
+
+    def _uncached_layer(self) -> Optional[str]:
+        """Where the first layer with nothing cached is, e.g. "layer 1 (Tanh())", or None."""
+        for i, layer in enumerate(self.layers):
+            if layer._out_shape is None:
+                return f"layer {i} ({layer!r})"
+            if isinstance(layer, Sequential):        # a network inside the network
+                inner = layer._uncached_layer()
+                if inner is not None:
+                    return f"layer {i}, {inner}"
+        return None
 
     backward.__doc__ = Layer.backward.__doc__
 

@@ -36,8 +36,9 @@ class Loss:
         ----------
         prediction : ndarray of shape (n_samples, n_outputs)
             The network's output.
-        target : ndarray
-            The desired output; its accepted shapes depend on the loss.
+        target : ndarray of shape (n_samples, n_outputs), or (n_samples,) of int labels
+            The desired output; the shapes a loss accepts are in its Notes
+            (class labels only for :class:`SoftmaxCrossEntropy`).
 
         Returns
         -------
@@ -69,6 +70,11 @@ class Loss:
             raise ValueError(
                 f"{self!r}: prediction must be a non-empty 2-D float array of shape "
                 f"(n_samples, n_outputs), got {P.ndim}-D array of dtype {P.dtype} and shape {P.shape}")
+        P = P.astype(np.float64, copy=False)    # in float32, 1 - 1e-12 rounds to 1: log(0)
+        if not np.isfinite(P).all():
+            bad = np.argwhere(~np.isfinite(P))[0]
+            raise ValueError(f"{self!r}: prediction contains NaN or infinity "
+                             f"(first at row {bad[0]}, column {bad[1]})")
         return P
 
     def _check_target(self, target: np.ndarray, n_outputs: int) -> np.ndarray:

@@ -49,6 +49,9 @@ def accuracy(y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> 
     float in [0, 1]
     """
     y_true = np.asarray(y_true)
+    if y_true.dtype.kind not in "biuf":
+        raise TypeError(f"accuracy: y_true must hold numeric class labels (0, 1, ...), got "
+                        f"dtype {y_true.dtype}")
     if y_true.ndim == 2:
         y_true = y_true[:, 0] if y_true.shape[1] == 1 else y_true.argmax(axis=1)
     pred = predict_labels(output, threshold)

@@ -76,6 +76,7 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
         of shape (m,) (e.g. ``lambda P: predict_labels(model.forward(P))``).
     X : ndarray of shape (n_samples, 2)
     y : ndarray of int, shape (n_samples,)
+        Class labels 0, 1, 2, ... (a column of shape (n_samples, 1) is accepted).
     ax : matplotlib Axes, optional
     resolution : int, default=200
         Grid points per axis.
@@ -90,16 +91,31 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
+    where = "plot_decision_boundary"
     X = np.asarray(X, dtype=float)
-    y = np.asarray(y).reshape(-1).astype(int)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary: X must have shape (n_samples, 2), got {X.shape}")
+        raise ValueError(f"{where}: X must have shape (n_samples, 2), got {X.shape}")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:            # a column of labels
+        y = y[:, 0]
+    if y.shape != (len(X),):
+        raise ValueError(f"{where}: y must hold one class label per row of X, shape "
+                         f"({len(X)},), got shape {y.shape} (one-hot rows? use argmax(axis=1))")
+    if y.dtype.kind not in "biuf" or not np.all(y == np.round(y)) or y.min() < 0:
+        raise ValueError(f"{where}: y must be class labels 0, 1, 2, ..., got values "
+                         f"{np.unique(y)[:5]}{' ...' if len(np.unique(y)) > 5 else ''}")
+    y = y.astype(int)
     ax = ax if ax is not None else plt.gca()
     x_min, y_min = X.min(axis=0) - padding
     x_max, y_max = X.max(axis=0) + padding
     gx, gy = np.meshgrid(np.linspace(x_min, x_max, resolution),
                          np.linspace(y_min, y_max, resolution))
-    labels = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
+    labels = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()])))
+    if labels.shape not in ((gx.size,), (gx.size, 1)):
+        raise ValueError(f"{where}: predict must return one label per point, shape "
+                         f"({gx.size},) for {gx.size} points, got shape {labels.shape}; for a "
+                         "network's outputs use lambda P: predict_labels(model.forward(P))")
+    labels = labels.reshape(gx.shape)
     n_classes = int(max(labels.max(), y.max())) + 1
     cmap = ListedColormap(PALETTE[:n_classes])
     ax.contourf(gx, gy, labels, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.25)
@@ -214,7 +230,16 @@ def draw_graph(output: "Value", ax: Optional["Axes"] = None, *, show_grad: bool 
 
 
 def label_axes(ax: "Axes", xlabel: str, ylabel: str, title: Optional[str] = None) -> None:
-    """Set the axis labels (with units where there are any) and the title."""
+    """Set the axis labels (with units where there are any) and the title.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    xlabel, ylabel : str
+        Axis labels, e.g. ``"time (s)"``.
+    title : str, optional
+        No title when None or empty.
+    """
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:

@@ -8,7 +8,8 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
-from ._checks import as_float_matrix, as_generator, check_positive_int, check_width
+from ._checks import (as_float_matrix, as_generator, check_parts, check_positive_int,
+                      check_width)
 from .layers import Layer, _takes_token_ids
 from .losses import Loss
 from .metrics import accuracy
@@ -109,11 +110,16 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
     model : Layer
         Usually a :class:`~bpcode.layers.Sequential`.
     loss : Loss
+        An instance, e.g. ``MSELoss()``.
     optimizer : Optimizer
-        Built for the same model, e.g. ``SGD(model, lr=0.1)``.
+        Built for the same model, e.g. ``SGD(model, lr=0.1)`` (or for part of it:
+        it updates only the parameters it was given).
     X : ndarray of shape (n_samples, n_features)
-    y : ndarray
-        Targets in a form ``loss`` accepts.
+        Integer token ids of shape (n_samples, context) for a model that starts with
+        an :class:`~bpcode.layers.Embedding`.
+    y : ndarray of shape (n_samples, n_outputs), or (n_samples,) of int labels
+        Targets in a form ``loss`` accepts (class labels for
+        :class:`~bpcode.losses.SoftmaxCrossEntropy`).
     epochs : int
         Number of passes over the data.
     batch_size : int, optional
@@ -137,6 +143,12 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
     History
     """
     where = "fit"
+    check_parts(where, model=model, loss=loss, optimizer=optimizer)
+    trained = {id(value) for _, value, _ in model.parameters()}
+    if trained and trained.isdisjoint(id(value) for _, value, _ in optimizer.model.parameters()):
+        raise ValueError(f"{where}: the optimizer was built for another model: it updates none "
+                         f"of the parameters of {model!r} (a new model needs a new optimizer, "
+                         "e.g. SGD(model, lr=0.1))")
     epochs = check_positive_int(epochs, "epochs", where)
     X, T = _prepare(model, loss, X, y, where)
     n = len(X)

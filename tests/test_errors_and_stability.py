@@ -581,3 +581,119 @@ def test_public_api_has_type_hints():
                         or sig.return_annotation is inspect.Signature.empty):
                     missing.append(full_name)
     assert not missing, f"public functions without complete type hints: {missing}"
+
+
+# -- slips found by a review of every public entry point ---------------------
+def test_binary_cross_entropy_computes_in_float64_whatever_the_prediction_dtype():
+    y = np.array([[0.0], [1.0]])
+    for dtype in (np.float16, np.float32):
+        P = np.array([[1.0], [1.0]], dtype=dtype)       # in float32, 1 - 1e-12 rounds to 1
+        bce = BinaryCrossEntropy()
+        assert bce.forward(P, y) == BinaryCrossEntropy().forward(P.astype(np.float64), y)
+        assert np.isfinite(bce.backward()).all()
+
+
+@pytest.mark.parametrize("loss, P, y", [
+    (MSELoss(), [[0.5], [np.nan]], [[1.0], [0.0]]),
+    (BinaryCrossEntropy(), [[0.5], [np.nan]], [[1.0], [0.0]]),
+    (SoftmaxCrossEntropy(), [[0.0, 1.0], [np.inf, 1.0]], [0, 1]),
+])
+def test_losses_reject_a_prediction_with_nan_or_infinity(loss, P, y):
+    with pytest.raises(ValueError, match=r"prediction contains NaN or infinity \(first at row 1"):
+        loss.forward(np.array(P), np.array(y))
+
+
+def test_fit_rejects_an_optimizer_built_for_another_model(net):
+    X, y = np.ones((4, 2)), np.ones((4, 1))
+    other = Sequential([Dense(2, 3, rng=0), Tanh(), Dense(3, 1, rng=1), Sigmoid()])
+    with pytest.raises(ValueError, match="optimizer was built for another model"):
+        fit(net, MSELoss(), SGD(other, lr=1.0), X, y, epochs=1)
+    first, last = net[0].W.copy(), net[2].W.copy()      # an optimizer for part of it is fine
+    fit(net, MSELoss(), SGD(net[2], lr=1.0), X, y, epochs=3)
+    assert np.array_equal(net[0].W, first) and not np.array_equal(net[2].W, last)
+
+
+@pytest.mark.parametrize("swap", ["loss class", "optimizer class", "swapped"])
+def test_fit_names_a_class_or_a_swapped_argument(net, swap):
+    X, y = np.ones((4, 2)), np.ones((4, 1))
+    loss, opt = {"loss class": (MSELoss, SGD(net)), "optimizer class": (MSELoss(), SGD),
+                 "swapped": (SGD(net), MSELoss())}[swap]
+    expected = {"loss class": r"fit: loss must be a Loss such as MSELoss\(\), got the class "
+                              r"MSELoss itself",
+                "optimizer class": r"fit: optimizer must be an Optimizer .* got the class SGD",
+                "swapped": r"fit: loss must be a Loss such as MSELoss\(\), got a SGD"}[swap]
+    with pytest.raises(TypeError, match=expected):
+        fit(net, loss, opt, X, y, epochs=1)
+
+
+def test_gradient_check_names_a_loss_class_and_a_bad_step(net):
+    X, y = np.ones((4, 2)), np.ones((4, 1))
+    with pytest.raises(TypeError, match="gradient_check: loss must be a Loss"):
+        bpcode.gradient_check(net, MSELoss, X, y)
+    with pytest.raises(ValueError, match="gradient_check: eps must be finite and > 0, got 0"):
+        bpcode.gradient_check(net, None, X, eps=0)
+
+
+def test_numerical_gradient_restores_x_when_f_raises_and_takes_fortran_order():
+    P = np.array([[0.5], [1.0 - 1e-6]])
+    before = P.copy()
+    with pytest.raises(ValueError, match="expected probabilities in"):
+        bpcode.numerical_gradient(lambda: BinaryCrossEntropy().forward(P, np.ones((2, 1))), P)
+    np.testing.assert_array_equal(P, before)
+    F = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_allclose(bpcode.numerical_gradient(lambda: float(np.sum(F**2)), F), 2 * F,
+                               rtol=1e-8)
+    with pytest.raises(ValueError, match=r"contiguous \(C or Fortran order\)"):
+        bpcode.numerical_gradient(lambda: 0.0, np.ones((4, 5))[:, :2])
+
+
+def test_plot_decision_boundary_rejects_labels_and_predictions_it_cannot_draw():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from bpcode.plotting import plot_decision_boundary
+
+    X = np.random.default_rng(0).standard_normal((10, 2))
+    labels = lambda P: (P[:, 0] > 0).astype(int)                  # noqa: E731
+    fig, ax = plt.subplots()
+    try:
+        with pytest.raises(ValueError, match=r"y must be class labels 0, 1, 2"):
+            plot_decision_boundary(labels, X, np.where(X[:, 0] > 0, 1, -1), ax=ax)
+        with pytest.raises(ValueError, match=r"one class label per row of X, shape \(10,\)"):
+            plot_decision_boundary(labels, X, np.eye(2)[(X[:, 0] > 0).astype(int)], ax=ax)
+        with pytest.raises(ValueError, match=r"predict must return one label per point"):
+            plot_decision_boundary(lambda P: np.column_stack([P[:, 0], -P[:, 0]]), X,
+                                   (X[:, 0] > 0).astype(int), ax=ax, resolution=20)
+        plot_decision_boundary(labels, X, (X[:, 0] > 0).astype(float)[:, None], ax=ax,
+                               resolution=20)                      # a 0./1. column is fine
+    finally:
+        plt.close(fig)
+
+
+def test_backward_names_a_cleared_layer_inside_a_nested_network():
+    inner = Sequential([Dense(3, 3, rng=1), Tanh()])
+    outer = Sequential([Dense(2, 3, rng=0), inner, Dense(3, 1, rng=2)])
+    out = outer.forward(np.ones((4, 2)))
+    inner[1].clear_cache()
+    with pytest.raises(RuntimeError, match=r"Sequential: layer 1, layer 1 \(Tanh\(\)\) has "
+                                           r"nothing cached"):
+        outer.backward(np.ones_like(out))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: Sequential(Dense(2, 3)), TypeError, r"expected a list of layers"),
+    (lambda: bpcode.datasets.one_hot(np.array([0, 1]), 2.0), ValueError,
+     r"one_hot: n_classes must be a positive integer"),
+    (lambda: bpcode.datasets.synthetic_vowels(1, pitch_range=100.0), ValueError,
+     r"pitch_range must be a pair of numbers"),
+    (lambda: Dense(2, 3, rng=-1), ValueError, r"rng as a seed must be a non-negative integer"),
+    (lambda: bpcode.accuracy(np.array(["a", "b"]), np.ones((2, 1))), TypeError,
+     r"accuracy: y_true must hold numeric class labels"),
+    (lambda: bpcode.Value(1.0) / bpcode.Value(0.0), ZeroDivisionError,
+     r"0 has no negative power \(a division by a Value that is 0\?\)"),
+    (lambda: bpcode.Value(-8.0) ** 0.5, ValueError, r"a negative number \(-8\) has no real"),
+    (lambda: bpcode.Value(1000.0).exp(), OverflowError, r"e\^1000 is larger than the largest"),
+])
+def test_small_slips_get_messages_that_say_what_was_expected(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
