@@ -101,7 +101,7 @@ class Value:
         return out
 
     def exp(self) -> "Value":
-        """Return :math:`e^x`; raises OverflowError above :math:`x \approx 709.78`."""
+        r"""Return :math:`e^x`; raises OverflowError above :math:`x \approx 709.78`."""
         try:
             e = math.exp(self.data)
         except OverflowError:

@@ -59,3 +59,18 @@ def test_the_book_states_bpcodes_finite_difference_step_correctly():
                     wrong.append(f"{path.relative_to(REPO)}: {match.group(0)!r}")
     assert found >= 3, "the pattern no longer finds the statements it was written for"
     assert not wrong, f"the default step is 1e-{exponent}, but the book says: {wrong}"
+
+
+def test_docstrings_hold_no_control_characters():
+    """A ``\\a`` or ``\\b`` in a non-raw docstring (``\\approx``, ``\\beta``) becomes a control
+    character, and the formula on the API page fails to typeset."""
+    bad = []
+    for info in pkgutil.walk_packages(bpcode.__path__, "bpcode."):
+        module = __import__(info.name, fromlist=["_"])
+        for name, obj in [(info.name, module)] + inspect.getmembers(module):
+            members = [obj] + ([m for _, m in inspect.getmembers(obj)] if inspect.isclass(obj) else [])
+            for member in members:
+                doc = getattr(member, "__doc__", None) or ""
+                if isinstance(doc, str) and re.search(r"[\x00-\x08\x0b-\x1f]", doc):
+                    bad.append(f"{info.name}.{name}")
+    assert not bad, f"docstrings with control characters (use r\"\"\"): {sorted(set(bad))}"
