@@ -131,6 +131,11 @@ class Layer:
         """Output width for inputs of width ``n_in``; None if not known before a forward pass."""
         return n_in if self._keeps_width else None
 
+    def _uncached_layer(self) -> Optional[str]:
+        """Where, inside this layer, a layer with nothing cached is (e.g. "layer 1 (Tanh())"),
+        or None. A plain layer has no layers inside; :class:`Sequential` looks through its own."""
+        return None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -434,14 +439,12 @@ class Sequential(Layer):
         return super().backward(grad_out, input_grad=input_grad)
 
     def _uncached_layer(self) -> Optional[str]:
-        """Where the first layer with nothing cached is, e.g. "layer 1 (Tanh())", or None."""
         for i, layer in enumerate(self.layers):
             if layer._out_shape is None:
                 return f"layer {i} ({layer!r})"
-            if isinstance(layer, Sequential):        # a network inside the network
-                inner = layer._uncached_layer()
-                if inner is not None:
-                    return f"layer {i}, {inner}"
+            inner = layer._uncached_layer()          # a network inside the network
+            if inner is not None:
+                return f"layer {i}, {inner}"
         return None
 
     backward.__doc__ = Layer.backward.__doc__
