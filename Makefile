@@ -13,10 +13,10 @@ STAMP   := $(VENV)/.installed
 BUILD   := _build
 JB_FLAGS := -W -n --keep-going --all
 # pytest-xdist: 2 workers; each notebook, the book build + browser checks, and the PDF
-# (tests/test_pdf.py) are single units of work (see tests/conftest.py).
+# (tests/book/test_pdf.py) are single units of work (see tests/conftest.py).
 PYTEST_FLAGS ?= -n 2 --dist loadfile
 
-.PHONY: help book test notebooks lab bench pdf clean distclean venv
+.PHONY: help book test check notebooks lab bench pdf clean distclean venv
 
 help:  ## show this help
 	@echo "Backpropagation, explained and tested"
@@ -54,6 +54,10 @@ test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book b
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(OTHER_BLAS_KERNEL) \
 	  $(PY) -m pytest $(PYTEST_FLAGS)
 
+# The unit tests of bpcode alone (tests/unit): seconds, no notebook, no book build.
+check: $(STAMP)  ## run the unit tests of bpcode only (seconds)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -p no:xdist tests/unit
+
 # Re-execute every notebook of the table of contents in place, in a fresh python3 kernel
 # with the notebook's folder (book/) as working directory, as the book build does:
 # execution counts become 1..k and the outputs are stored for nbval to compare against.
@@ -74,7 +78,7 @@ bench: $(STAMP)  ## run the performance benchmarks
 
 # The whole book as one HTML page, printed by headless Chromium (math typeset by MathJax,
 # no TeX needed). Needs chromium (poppler-utils for the text check, fonts-noto-cjk for the
-# Chinese in the titles). tests/test_pdf.py prints the same PDF (from stored outputs).
+# Chinese in the titles). tests/book/test_pdf.py prints the same PDF (from stored outputs).
 pdf: $(STAMP)  ## build _build/pdf/backprop-book.pdf (needs chromium)
 	rm -rf $(BUILD)/pdf-src
 	$(JB) build . --builder singlehtml --path-output $(BUILD)/pdf-src $(JB_FLAGS)

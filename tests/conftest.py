@@ -5,7 +5,7 @@
   ``test_book.py`` (build is clean) and ``test_browser.py`` (built HTML works in Chromium).
   ``book_builder`` (``build_book``) builds the same way with another Sphinx builder:
   ``test_pdf.py`` prints the single-page build to PDF.
-* ``tests/test_notebooks_nbval.py`` is collected as strict nbval tests of every notebook in
+* ``tests/book/test_notebooks_nbval.py`` is collected as strict nbval tests of every notebook in
   the table of contents (see ``TocNotebooks`` below), so a single ``pytest`` run covers
   everything and pytest-xdist can run notebooks in parallel.
 
@@ -31,7 +31,7 @@ from tools.toc import REPO, read_toc_files, read_toc_notebooks
 TESTS = REPO / "tests"
 SANITIZE_CFG = TESTS / "nbval_sanitize.cfg"
 # test files that share the session's book build: scheduled together by xdist
-BOOK_TEST_FILES = ("tests/test_book.py", "tests/test_browser.py")
+BOOK_TEST_FILES = ("tests/book/test_book.py", "tests/book/test_browser.py")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -63,7 +63,7 @@ def pytest_configure(config):
 
 
 def pytest_pycollect_makemodule(module_path, parent):
-    if module_path == TESTS / "test_notebooks_nbval.py":
+    if module_path == TESTS / "book" / "test_notebooks_nbval.py":
         return TocNotebooks.from_parent(parent, path=module_path)
     return None
 
@@ -82,6 +82,7 @@ class TocNotebooks(pytest.File):
             yield nbfile
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile``, with the book build and browser test files as ONE unit.
 

@@ -4,7 +4,7 @@
 
 The HTML is served on 127.0.0.1 (MathJax does not load from file:// URLs) and printed after
 MathJax has typeset every formula, so no TeX installation is needed. Used by ``make pdf``
-and ``tests/test_pdf.py``. Chinese titles need a CJK font (``fonts-noto-cjk``).
+and ``tests/book/test_pdf.py``. Chinese titles need a CJK font (``fonts-noto-cjk``).
 """
 
 from __future__ import annotations

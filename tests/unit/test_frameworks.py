@@ -23,7 +23,7 @@ import pytest
 import bpcode
 from bpcode import Adam, BinaryCrossEntropy, Dense, MSELoss, SGD, SoftmaxCrossEntropy, datasets
 
-FRAMEWORKS = Path(__file__).resolve().parents[1] / "book" / "frameworks"
+FRAMEWORKS = Path(__file__).resolve().parents[2] / "book" / "frameworks"
 TOL = 1e-10           # float64 agreement required everywhere
 INSTALL_HINT = "pip install -r requirements-frameworks.txt"
 

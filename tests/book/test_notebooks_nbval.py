@@ -5,8 +5,8 @@ table of contents, each re-executed top to bottom in a fresh kernel (working dir
 the notebook's folder, as in the book build) with every cell's outputs compared against
 the stored ones (``--nbval`` strict; ``tests/nbval_sanitize.cfg`` masks unavoidable noise).
 
-    pytest tests/test_notebooks_nbval.py            # all notebooks
-    pytest tests/test_notebooks_nbval.py -n 2 --dist loadfile
+    pytest tests/book/test_notebooks_nbval.py            # all notebooks
+    pytest tests/book/test_notebooks_nbval.py -n 2 --dist loadfile
 
 Cell tags: ``nbval-ignore-output`` (e.g. timings), ``nbval-skip``, ``raises-exception``.
 """
