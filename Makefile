@@ -23,13 +23,19 @@ help:  ## show this help
 	@echo
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 20
 
-# The virtual environment. The stamp is rebuilt only when requirements.txt or
-# pyproject.toml change, so a second `make` does not reinstall anything.
+# The virtual environment. The stamp is rebuilt only when requirements.txt,
+# pyproject.toml or the kernel configuration change, so a second `make` does not reinstall
+# anything. etc/ipython/ipython_kernel_config.py goes to .venv/etc/ipython/, where the
+# venv's IPython kernels read it (it explains itself).
+KERNEL_CONFIG := etc/ipython/ipython_kernel_config.py
+
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt pyproject.toml | $(PY)
+$(STAMP): requirements.txt pyproject.toml $(KERNEL_CONFIG) | $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	mkdir -p $(VENV)/etc/ipython
+	cp $(KERNEL_CONFIG) $(VENV)/etc/ipython/
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv and install requirements.txt (done by every target)
@@ -50,7 +56,7 @@ book: $(STAMP)  ## build the HTML book into _build/html (executes every notebook
 # fails here rather than on a reader's computer.
 OTHER_BLAS_KERNEL := $(if $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo yes),OPENBLAS_CORETYPE=Haswell)
 
-test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book build, browser, PDF
+test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book build, browser, PDF, ruff
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(OTHER_BLAS_KERNEL) \
 	  $(PY) -m pytest $(PYTEST_FLAGS)
 
@@ -85,7 +91,7 @@ pdf: $(STAMP)  ## build _build/pdf/backprop-book.pdf (needs chromium)
 	$(PY) tests/tools/make_pdf.py $(BUILD)/pdf-src/_build/singlehtml $(BUILD)/pdf/backprop-book.pdf
 
 clean:  ## remove build outputs and caches (keeps .venv)
-	rm -rf $(BUILD) .pytest_cache .hypothesis .jupyter_cache
+	rm -rf $(BUILD) .pytest_cache .hypothesis .jupyter_cache .ruff_cache
 	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 	  -type d -print0 | xargs -0 rm -rf
 

@@ -1,74 +1,108 @@
-"""Input validation shared by layers, losses and the training loop.
+"""Input validation shared by layers, losses, optimisers and the training loop.
 
-Every public entry point of :mod:`bpcode` checks its input here, so that a
-mistake is reported where it was made ("Dense(2 -> 4): expected ...") instead
-of as a NumPy broadcasting error three calls deeper.
+Every public entry point of :mod:`bpcode` checks its input here, so that a mistake is
+reported where it was made ("Dense(2 -> 4): expected ...") instead of as a NumPy
+broadcasting error three calls deeper. This module imports nothing else from bpcode.
 """
 
 from __future__ import annotations
 
 import numbers
+from typing import Optional
 
 import numpy as np
 
 
-def as_float_matrix(X: object, where: str, name: str = "input", *,
-                    dtype: type = np.float64) -> np.ndarray:
-    """Return ``X`` as a finite 2-D floating array, or raise a clear error.
+class NonFiniteError(ValueError):
+    """An array that must be finite holds NaN or infinity (e.g. a diverging network's output)."""
+
+
+def as_float_array(X: object, where: object, name: str = "input", *, ndim: Optional[int] = None,
+                   copy: bool = True, finite: bool = True) -> np.ndarray:
+    """Return ``X`` as a float64 array, or raise a clear error.
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        The data to check. Booleans and integers are converted to ``dtype``.
-    where : str
-        Who is checking, e.g. ``"Dense(2 -> 4)"``; it starts the message.
+    X : array-like
+        The data to check. Booleans and integers are converted to float64.
+    where : str or object
+        Who is checking, e.g. ``"fit"``, or the layer or loss itself: its ``repr``
+        (computed only for a message) starts the message.
     name : str, default="input"
-        What ``X`` is, e.g. ``"input"``, ``"target"``, ``"grad_out"`` or the name
-        of an argument such as ``"X"``; a 1-D array gets a reshape hint that
-        uses this name (``y`` for ``"target"``, ``X`` for ``"input"``).
-    dtype : numpy dtype, default=numpy.float64
-        The floating dtype to convert to.
+        What ``X`` is (``"input"``, ``"target"``, ``"grad_out"``, ``"X"``, ...).
+    ndim : int, optional
+        The number of dimensions ``X`` must have (any if None). A 1-D array where a
+        2-D one is expected gets a reshape hint.
+    copy : bool, default=True
+        Return a private copy, so that the caller changing ``X`` later cannot change
+        what a layer remembered from it.
+    finite : bool, default=True
+        Also check that every entry is finite (a pass over the data). The layers and
+        losses skip it on every call; data is checked once where it enters (``fit``),
+        and a NaN that arises later shows up in the loss, which then finds it.
 
     Returns
     -------
-    ndarray of shape (n_samples, n_features)
+    ndarray of float64
 
     Raises
     ------
     TypeError
         If ``X`` is not numeric (strings, objects, complex numbers).
     ValueError
-        If ``X`` is not 2-D, is empty, or contains NaN or infinity.
+        If ``X`` has the wrong number of dimensions or is empty.
+    NonFiniteError
+        If ``finite`` and ``X`` contains NaN or infinity.
     """
     arr = np.asarray(X)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{where}: {name} must be a real numeric array, got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        columns = {"target": "n_outputs", "grad_out": "n_out"}.get(name, "n_features")
-        var = {"target": "y", "input": "X"}.get(name, name)    # the variable to reshape
-        hint = (f" (use {var}.reshape(-1, 1) for a single column, or {var}[None, :] "
-                "for a single sample)") if arr.ndim == 1 else ""
-        raise ValueError(
-            f"{where}: {name} must be 2-D of shape (n_samples, {columns}), "
-            f"got {arr.ndim}-D array of shape {arr.shape}{hint}")
+        raise TypeError(f"{_name(where)}: {name} must be a real numeric array, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        hint = ""
+        if ndim == 2 and arr.ndim == 1:
+            var = {"target": "y", "input": "X"}.get(name, name)
+            hint = (f" (use {var}.reshape(-1, 1) for a single column, or {var}[None, :] "
+                    "for a single sample)")
+        raise ValueError(f"{_name(where)}: {name} must be {ndim}-D, got a {arr.ndim}-D array of "
+                         f"shape {arr.shape}{hint}")
     if arr.size == 0:
-        raise ValueError(f"{where}: {name} is empty (shape {arr.shape})")
-    arr = arr.astype(dtype, copy=False)
-    if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(
-            f"{where}: {name} contains NaN or infinity "
-            f"(first at row {bad[0]}, column {bad[1]})")
+        raise ValueError(f"{_name(where)}: {name} is empty (shape {arr.shape})")
+    arr = np.array(arr, dtype=np.float64, copy=True) if copy else arr.astype(np.float64,
+                                                                              copy=False)
+    if finite:
+        check_finite(arr, where, name)
     return arr
 
 
-def check_width(X: np.ndarray, expected: int, where: str, name: str = "input") -> None:
-    """Raise if ``X`` does not have ``expected`` columns."""
-    if X.shape[1] != expected:
-        raise ValueError(
-            f"{where}: expected {name} of shape (n_samples, {expected}), "
-            f"got shape {X.shape}")
+def check_finite(arr: np.ndarray, where: object, name: str) -> None:
+    """Raise :class:`NonFiniteError` if ``arr`` contains NaN or infinity, naming the first entry."""
+    if not np.isfinite(arr).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise NonFiniteError(f"{_name(where)}: {name} contains NaN or infinity "
+                             f"({arr[bad]} at index {bad})")
+
+
+def width_error(shape: tuple[int, ...], n_in: int) -> Optional[str]:
+    """What is wrong with an input of ``shape`` for a layer of input width ``n_in``, or None."""
+    if len(shape) == 2 and shape[1] == n_in:
+        return None
+    return f"expected input of shape (n_samples, {n_in}), got shape {shape}"
+
+
+def as_parameter(value: object, shape: tuple[int, ...], where: str) -> np.ndarray:
+    """Return ``value`` as a finite float64 array of ``shape`` (a float64 array is kept, not copied).
+
+    Used when a layer's parameter is created or replaced (``layer.W = ...``), so that a
+    wrong shape, a non-number or NaN is reported at that assignment, not at the next step.
+    """
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{where} must be a real numeric array, got dtype {arr.dtype}")
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{where} must have shape {tuple(shape)}, got shape {arr.shape}")
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, where, "the new value")
+    return arr
 
 
 def check_positive_int(value: object, name: str, where: str) -> int:
@@ -90,6 +124,13 @@ def check_positive_float(value: object, name: str, where: str, *,
     return float(value)
 
 
+def check_bool(value: object, name: str, where: str) -> bool:
+    """Return ``value`` if it is a bool (NumPy's included), else raise: ``"False"`` is not False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def as_generator(rng: object, where: str) -> np.random.Generator:
     """Turn ``rng`` (None, an int seed or a Generator) into a Generator.
 
@@ -107,28 +148,24 @@ def as_generator(rng: object, where: str) -> np.random.Generator:
         f"got {type(rng).__name__}")
 
 
-def check_parts(where: str, **parts: object) -> None:
-    """Raise a clear TypeError unless each of ``model=``, ``loss=``, ``optimizer=`` is an
-    instance of the bpcode base class it must be.
+def check_instance(value: object, cls: type, name: str, where: str, example: str) -> None:
+    """Raise a clear TypeError unless ``value`` is an instance of ``cls``.
 
     The common slips are the class instead of an instance (``MSELoss`` for ``MSELoss()``)
     and two arguments swapped; both otherwise fail deep inside with an unrelated message.
     """
-    from .layers import Layer                          # here: those modules import this one
-    from .losses import Loss
-    from .optim import Optimizer
-
-    kinds = {"model": (Layer, "Sequential([...])"), "loss": (Loss, "MSELoss()"),
-             "optimizer": (Optimizer, "SGD(model, lr=0.1)")}
-    for name, value in parts.items():
-        cls, example = kinds[name]
-        if not isinstance(value, cls):
-            got = (f"the class {value.__name__} itself, not an instance"
-                   if isinstance(value, type) else _a(type(value).__name__))
-            raise TypeError(f"{where}: {name} must be {_a(cls.__name__)} such as {example}, "
-                            f"got {got}")
+    if isinstance(value, cls):
+        return
+    got = (f"the class {value.__name__} itself, not an instance" if isinstance(value, type)
+           else _a(type(value).__name__))
+    raise TypeError(f"{where}: {name} must be {_a(cls.__name__)} such as {example}, got {got}")
 
 
 def _a(noun: str) -> str:
     """``noun`` with its indefinite article: "a Loss", "an Optimizer"."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _name(where: object) -> str:
+    """``where`` as it starts a message: a string as it is, anything else by its repr."""
+    return where if isinstance(where, str) else repr(where)

@@ -1,14 +1,9 @@
-"""Activation layers: element-wise non-linearities with their backward passes.
+"""Activation layers: element-wise non-linearities A = f(Z) with their backward passes.
 
-Each layer caches what its derivative needs. Sigmoid and tanh cache their
-**output** ``A`` because their derivatives are cheap functions of it:
-``σ'(z) = A(1 - A)`` and ``tanh'(z) = 1 - A²``.
-
-Tanh and ReLU also have ``_forward_overwrite`` and ``_backward_overwrite``: the
-same arithmetic, written into the array they are given instead of a new one.
-:class:`~bpcode.layers.Sequential` uses them only where that array is a fresh
-result nobody else holds (the output, or the input gradient, of a ``Dense``
-layer next to the activation); results are identical to the last bit.
+The backward pass of an activation is δ = ∂L/∂A ⊙ f'(Z): BP1 at the output layer,
+the second half of BP2 below it. Each layer keeps what f' needs. Sigmoid and tanh
+keep their **output** A, because their derivatives are cheap functions of it:
+σ'(Z) = A (1 − A) and tanh'(Z) = 1 − A². ReLU keeps its input Z.
 """
 
 from __future__ import annotations
@@ -19,116 +14,103 @@ import numpy as np
 
 from ._checks import check_positive_float
 from .functional import sigmoid
-from .layers import Layer
+from .layers import Activation
 
 
-class Sigmoid(Layer):
-    r"""Logistic sigmoid :math:`A = \sigma(Z) = 1/(1+e^{-Z})`, element-wise.
+class Sigmoid(Activation):
+    """Logistic sigmoid, A = σ(Z) = 1 / (1 + exp(−Z)), element-wise.
 
-    Backward: :math:`\partial L/\partial Z = \partial L/\partial A \odot A(1-A)`.
-    Stable for inputs of any size (see :func:`bpcode.functional.sigmoid`).
+    Keeps its output A, since σ'(Z) = A (1 − A). Stable for inputs of any size
+    (see ``bpcode.functional.sigmoid``).
     """
 
     _cache = ("_A",)
-    _keeps_width = True               # element-wise: output width = input width
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        self._A = sigmoid(X)
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
+        self._A = sigmoid(Z)
         return self._A
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
+    def _backward(self, dA: np.ndarray) -> np.ndarray:
         A = self._A
-        return grad_out * A * (1.0 - A)
+        return dA * A * (1.0 - A)            # δ = ∂L/∂A ⊙ σ'(Z)
 
 
-class Tanh(Layer):
-    r"""Hyperbolic tangent :math:`A = \tanh(Z)`, element-wise.
+class Tanh(Activation):
+    """Hyperbolic tangent, A = tanh(Z), element-wise.
 
-    Backward: :math:`\partial L/\partial Z = \partial L/\partial A \odot (1 - A^2)`.
+    Keeps its output A, since tanh'(Z) = 1 − A².
     """
 
     _cache = ("_A",)
-    _keeps_width = True               # element-wise: output width = input width
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        self._A = np.tanh(X)
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
+        self._A = np.tanh(Z)
         return self._A
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
+    def _backward(self, dA: np.ndarray) -> np.ndarray:
         A = self._A
-        return grad_out * (1.0 - A * A)
-
-    def _forward_overwrite(self, X: np.ndarray) -> np.ndarray:
-        self._A = np.tanh(X, out=X)                   # X itself becomes the output
-        return self._A
-
-    def _backward_overwrite(self, grad_out: np.ndarray, input_grad: bool) -> np.ndarray:
-        A = self._A
-        grad_out *= 1.0 - A * A
-        return grad_out
+        return dA * (1.0 - A * A)            # δ = ∂L/∂A ⊙ tanh'(Z)
 
 
-class ReLU(Layer):
-    r"""Rectified linear unit :math:`A = \max(0, Z)`, element-wise.
+class ReLU(Activation):
+    """Rectified linear unit, A = max(0, Z), element-wise.
 
-    Backward: the gradient passes where :math:`Z > 0` and is zero elsewhere
-    (at the kink :math:`Z = 0` we use 0, a valid subgradient).
+    Keeps its input Z: f'(Z) is 1 where Z > 0 and 0 elsewhere (at the kink Z = 0
+    we use 0, a valid subgradient).
     """
 
-    _cache = ("_A",)
-    _keeps_width = True               # element-wise: output width = input width
+    _cache = ("_Z",)
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        self._A = np.maximum(X, 0.0)
-        return self._A
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
+        self._Z = Z
+        return np.maximum(Z, 0.0)
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
-        return grad_out * (self._A > 0.0)
+    def _backward(self, dA: np.ndarray) -> np.ndarray:
+        return dA * (self._Z > 0.0)          # δ = ∂L/∂A ⊙ f'(Z), f'(Z) = 1 where Z > 0
 
-    def _forward_overwrite(self, X: np.ndarray) -> np.ndarray:
-        self._A = np.maximum(X, 0.0, out=X)           # X itself becomes the output
-        return self._A
-
-    def _backward_overwrite(self, grad_out: np.ndarray, input_grad: bool) -> np.ndarray:
-        return np.multiply(grad_out, self._A > 0.0, out=grad_out)
+    def count_near_kinks(self, radius: float) -> int:
+        """How many inputs of the last forward pass satisfy |z| <= radius."""
+        return _count_near_zero(getattr(self, "_Z", None), radius)
 
 
-class LeakyReLU(Layer):
-    r"""Leaky ReLU: :math:`A = Z` where :math:`Z > 0`, else :math:`\alpha Z`.
+class LeakyReLU(Activation):
+    """Leaky ReLU: A = Z where Z > 0, else α Z.
 
     Parameters
     ----------
     alpha : float, default=0.01
-        Slope for negative inputs; must be >= 0.
+        Slope α for negative inputs; must be >= 0.
     """
 
-    _cache = ("_positive",)
-    _keeps_width = True
+    _cache = ("_Z",)
 
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = check_positive_float(alpha, "alpha", "LeakyReLU", allow_zero=True)
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        self._positive = X > 0.0
-        return np.where(self._positive, X, self.alpha * X)
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
+        self._Z = Z
+        return np.where(Z > 0.0, Z, self.alpha * Z)
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
-        return np.where(self._positive, grad_out, self.alpha * grad_out)
+    def _backward(self, dA: np.ndarray) -> np.ndarray:
+        return np.where(self._Z > 0.0, dA, self.alpha * dA)    # f'(Z) = 1 or α
+
+    def count_near_kinks(self, radius: float) -> int:
+        """How many inputs of the last forward pass satisfy |z| <= radius."""
+        return _count_near_zero(getattr(self, "_Z", None), radius)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha})"
 
 
-class Identity(Layer):
-    """The identity :math:`A = Z`: a linear output for regression.
+class Identity(Activation):
+    """The identity, A = Z: a linear output for regression. Backward passes ∂L/∂A on."""
 
-    Backward passes the gradient through unchanged.
-    """
+    def _forward(self, Z: np.ndarray) -> np.ndarray:
+        return Z
 
-    _keeps_width = True
+    def _backward(self, dA: np.ndarray) -> np.ndarray:
+        return dA
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        return X
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
-        return grad_out
+def _count_near_zero(Z: Optional[np.ndarray], radius: float) -> int:
+    return 0 if Z is None else int(np.count_nonzero(np.abs(Z) <= radius))

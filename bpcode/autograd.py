@@ -6,6 +6,11 @@ respect to it, and how it was made (its parents and the operation). Calling
 order and applies the chain rule once per edge, so every node's gradient is
 complete before it is passed on — also when a value is used more than once.
 
+A Value always holds a finite float: ``Value(nan)`` and ``Value(inf)`` raise
+ValueError, and an operation whose result (or a gradient, in
+:meth:`Value.backward`) would overflow float64 raises OverflowError naming the
+operation and its operands, instead of carrying inf or nan on silently.
+
 >>> a = Value(2.0, label="a")
 >>> b = a * a + a          # a is used three times
 >>> b.backward()
@@ -17,7 +22,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Iterable, Union
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator, Union
 
 Number = Union[int, float]
 
@@ -28,7 +34,7 @@ class Value:
     Parameters
     ----------
     data : float
-        The number.
+        The number; it must be finite.
     label : str, optional
         A name shown in drawings of the graph.
     parents : tuple of Value, keyword-only, default=()
@@ -46,6 +52,14 @@ class Value:
         The values this one was computed from.
     op : str
         The operation that produced it (``""`` for an input).
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is nan or infinite.
+    OverflowError
+        If an operation's result is infinite (``data`` of a Value made with
+        ``op``): the message names the operation and its operands.
     """
 
     __slots__ = ("data", "grad", "parents", "op", "label", "_backward")
@@ -55,6 +69,8 @@ class Value:
         if isinstance(data, bool) or not isinstance(data, numbers.Real):   # NumPy scalars are fine
             raise TypeError(f"Value: data must be a real number, got {type(data).__name__}")
         self.data = float(data)
+        if not math.isfinite(self.data):           # an error naming the operation, if any
+            raise _not_finite(self.data, parents, op)
         self.grad = 0.0
         self.parents = parents
         self.op = op
@@ -87,16 +103,23 @@ class Value:
             raise TypeError("Value ** x: x must be a constant number (a plain int or float, "
                             f"or a NumPy scalar), got {type(exponent).__name__}")
         exponent = int(exponent) if isinstance(exponent, numbers.Integral) else float(exponent)
+        if not math.isfinite(exponent):
+            raise ValueError(f"Value ** x: x must be finite, got {exponent}")
         if self.data == 0.0 and exponent < 0:
             raise ZeroDivisionError(f"Value ** {exponent:g}: 0 has no negative power "
                                     "(a division by a Value that is 0?)")
+        if self.data == 0.0 and 0 < exponent < 1:
+            raise ZeroDivisionError(f"Value ** {exponent:g}: the derivative of x**{exponent:g} "
+                                    "at x = 0 is infinite, so backward() could not pass "
+                                    "through it")
         if self.data < 0.0 and exponent != int(exponent):
             raise ValueError(f"Value ** {exponent:g}: a negative number ({self.data:g}) has no "
                              "real power with a non-integer exponent")
-        out = Value(self.data ** exponent, parents=(self,), op=f"**{exponent:g}")
+        out = Value(_power(self.data, exponent), parents=(self,), op=f"**{exponent:g}")
 
-        def backward() -> None:
-            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+        def backward() -> None:            # x**0 is the constant 1: derivative 0, also at 0
+            if exponent != 0:
+                self.grad += exponent * _power(self.data, exponent - 1) * out.grad
         out._backward = backward
         return out
 
@@ -105,8 +128,7 @@ class Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"Value.exp: e^{self.data:g} is larger than the largest float64 "
-                                "(about e^709.78)") from None
+            e = math.inf                     # Value() raises, naming the operation
         out = Value(e, parents=(self,), op="exp")
 
         def backward() -> None:
@@ -158,10 +180,14 @@ class Value:
         return self * -1.0
 
     def __sub__(self, other: Union["Value", Number]) -> "Value":
-        return self + (-_wrap(other))
+        other = _wrap(other)
+        with _reported_as("-", self, other, "a + (-b)"):
+            return self + (-other)
 
     def __truediv__(self, other: Union["Value", Number]) -> "Value":
-        return self * _wrap(other) ** -1
+        other = _wrap(other)
+        with _reported_as("/", self, other, "a * b**-1"):
+            return self * other ** -1
 
     def __radd__(self, other: Number) -> "Value":
         return _wrap(other) + self
@@ -210,6 +236,12 @@ class Value:
             them, as in PyTorch: that is how the gradients of several outputs
             sharing inputs are summed. Intermediate nodes are always reset, so
             their ``grad`` is the gradient of this output alone.
+
+        Raises
+        ------
+        OverflowError
+            If a gradient overflows float64; the message names the operation
+            the gradient was passed back through.
         """
         order = self.topological_order()
         for node in order:
@@ -218,6 +250,7 @@ class Value:
         self.grad += 1.0                       # d(self)/d(self)
         for node in reversed(order):           # outputs first, inputs last
             node._backward()
+            _check_gradients(node)             # OverflowError if one became inf or nan
 
     def __repr__(self) -> str:
         name = f"{self.label}=" if self.label else ""
@@ -228,6 +261,61 @@ def _wrap(x: Union[Value, Number]) -> Value:
     if isinstance(x, Value):
         return x
     return Value(x)
+
+
+def _power(x: float, p: Number) -> float:
+    """``x ** p``, or inf where Python raises OverflowError (``1e200 ** 2``)."""
+    try:
+        return x ** p
+    except OverflowError:
+        return math.inf
+
+
+def _show(x: float) -> str:
+    """``x`` for a message, exactly and briefly: ``1e+200``, ``2``, ``0.1``."""
+    return repr(float(x)).removesuffix(".0")
+
+
+def _not_finite(data: float, parents: tuple[Value, ...], op: str) -> Exception:
+    """The error for a Value that would hold ``data`` (inf or nan), made by ``op``."""
+    if not op:
+        return ValueError(f"Value: data must be finite, got {data}")
+    x = [_show(p.data) for p in parents]
+    if op == "exp" and len(x) == 1:
+        return OverflowError(f"Value.exp: e^{x[0]} is larger than the largest float64 "
+                             "(about e^709.78)")
+    if len(x) == 2:                                    # + and *
+        where, expr = f"Value {op} Value", f"{x[0]} {op} {x[1]}"
+    elif op.startswith("**") and len(x) == 1:
+        where, expr = f"Value ** {op[2:]}", f"{x[0]} ** {op[2:]}"
+    else:
+        where, expr = f"Value.{op}", f"{op}({', '.join(x)})"
+    if math.isnan(data):
+        return ValueError(f"{where}: {expr} is nan")
+    return OverflowError(f"{where}: {expr} overflows float64")
+
+
+@contextmanager
+def _reported_as(symbol: str, a: Value, b: Value, how: str) -> Iterator[None]:
+    """Report an overflow inside ``a - b`` or ``a / b`` as one of that operation."""
+    try:
+        yield
+    except OverflowError as err:
+        expr = f"{_show(a.data)} {symbol} {_show(b.data)}"
+        raise OverflowError(f"Value {symbol} Value: {expr} cannot be computed in float64 (it is "
+                            f"computed as {how}, and {err})") from None
+
+
+def _check_gradients(node: Value) -> None:
+    """Raise OverflowError if passing the gradient back through ``node`` overflowed."""
+    for parent in node.parents:
+        if not math.isfinite(parent.grad):
+            name = f" {node.label!r}" if node.label else ""
+            what = "is nan" if math.isnan(parent.grad) else "overflows float64"
+            raise OverflowError(
+                f"Value.backward: a gradient {what} (became {parent.grad}) going "
+                f"back through the '{node.op}' node{name} (data {_show(node.data)}, gradient "
+                f"{_show(node.grad)}) to an input with data {_show(parent.data)}")
 
 
 def graph_nodes(output: Value) -> list[Value]:

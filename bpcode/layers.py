@@ -8,101 +8,138 @@ Every layer has
 
 * ``forward(X)``: checks ``X``, computes the output and remembers what the
   backward pass will need;
-* ``backward(grad_out)``: takes dL/d(output), stores the gradients of the
-  layer's own parameters and returns dL/d(input);
+* ``backward(grad_out)``: takes ∂L/∂(output), stores the gradients of the
+  layer's own parameters and returns ∂L/∂(input);
 * ``parameters()``: a list of ``(name, value, gradient)`` triples;
 * ``cached_arrays()`` and ``clear_cache()``: what the layer keeps between the
-  two passes (its share of the *activation memory*), and a way to drop it.
+  two passes (its share of the *activation memory*), and a way to drop it;
+* ``train()`` and ``eval()``: switch between training and evaluation behaviour
+  (no-ops for the layers in this module).
 
 The checks live in the public methods; the arithmetic lives in ``_forward`` and
-``_backward``, which :class:`Sequential` calls directly once it has checked the
-input of the whole network.
+``_backward``, which a layer implements and :class:`Sequential` calls once it has
+checked the input of the whole network.
+
+Misuse is caught, never turned into a wrong gradient: the input is copied (changing
+it later cannot change a gradient), the output of ``forward`` is read-only, a layer
+may appear only once in a network, and a network's ``backward`` refuses to run if one
+of its layers was run on other data since the network's ``forward``.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Union
+import itertools
+from collections.abc import Iterable, Iterator
+from typing import Optional, Union
 
 import numpy as np
 
-from ._checks import as_float_matrix, as_generator, check_positive_int, check_width
+from ._checks import (as_float_array, as_generator, as_parameter, check_positive_int,
+                      width_error)
 from .init import Initializer, get_initializer
 
 Param = tuple[str, np.ndarray, np.ndarray]
+Seed = Union[None, int, np.random.Generator]
+
+_forward_counter = itertools.count(1)      # numbers every forward pass of every layer
 
 
 class Layer:
     """Base class of all layers.
 
-    Subclasses implement ``_forward(X)`` and ``_backward(grad_out, input_grad)``
-    and, if they have parameters, ``parameters()``. ``n_in`` is the expected
-    input width, or ``None`` if any width is accepted.
+    A layer implements ``_forward(X)`` and ``_backward(grad_out)``, names its parameters
+    in ``params`` (the gradient of parameter ``P`` is the attribute ``dP``) and, if it
+    does not take float arrays of any shape, says what it accepts in ``_input_error``.
+
+    Attributes
+    ----------
+    params : tuple of str
+        Names of the parameter attributes, e.g. ``("W", "b")``.
+    training : bool
+        True in training mode (the default), False after :meth:`eval`.
     """
 
+    params: tuple[str, ...] = ()
+    training: bool = True
     n_in: Optional[int] = None
+    _cache: tuple[str, ...] = ()        # attributes that hold what backward needs from forward
     _out_shape: Optional[tuple[int, ...]] = None
-    _cache: tuple[str, ...] = ()      # attributes that hold what backward needs from forward
-    _keeps_width = False              # True for element-wise layers: output width = input width
+    _forward_id: Optional[int] = None   # which forward pass filled the cache (None: empty)
 
+    # -- the public interface: checks, then arithmetic ------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Compute the layer's output for a batch.
 
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_in)
+            Copied, so that changing ``X`` afterwards does not change the gradients.
 
         Returns
         -------
         ndarray of shape (n_samples, n_out)
+            Read-only: the backward pass may need it (copy it to change it).
         """
-        X = as_float_matrix(X, repr(self))
-        if self.n_in is not None:
-            check_width(X, self.n_in, repr(self))
-        out = self._forward(X)
-        self._out_shape = out.shape
-        return out
+        out = self._recorded_forward(self._check_input(X))
+        return _read_only(out)
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> Optional[np.ndarray]:
-        """Back-propagate ``grad_out`` = dL/d(output) through the layer.
+        """Back-propagate ``grad_out`` = ∂L/∂(output) through the layer.
 
         Stores the gradients of the layer's parameters (e.g. ``dW``, ``db``)
-        and returns dL/d(input). Gradients are overwritten, not accumulated.
+        and returns ∂L/∂(input). Gradients are overwritten, not accumulated.
 
         Parameters
         ----------
-        grad_out : ndarray of shape (n_samples, n_out)
+        grad_out : ndarray, the shape of the last output
             Gradient of the loss with respect to this layer's last output.
         input_grad : bool, default=True
-            If False, skip computing the gradient with respect to the input
-            (the first layer of a network does not need it) and return None.
+            If False, do not compute ∂L/∂(input) and return None. Training does not need
+            the gradient with respect to the data, and for a ``Dense`` first layer it
+            costs a matrix product.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_in), or None
+        ndarray, the shape of the last input, or None
+            None with ``input_grad=False``, and for an input that has no gradient (the
+            token ids of an Embedding).
         """
-        if self._out_shape is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward() "
-                               "(or after clear_cache())")
-        grad_out = as_float_matrix(grad_out, repr(self), "grad_out")
+        problem = self._cache_problem()
+        if problem is not None:
+            raise RuntimeError(f"{self!r}: {problem}")
+        grad_out = as_float_array(grad_out, self, "grad_out", copy=False, finite=False)
         if grad_out.shape != self._out_shape:
-            raise ValueError(
-                f"{self!r}: grad_out must have the shape of the last output "
-                f"{self._out_shape}, got {grad_out.shape}")
-        return self._backward(grad_out, input_grad)
+            raise ValueError(f"{self!r}: grad_out must have the shape of the last output "
+                             f"{self._out_shape}, got {grad_out.shape}")
+        if not input_grad:
+            self._parameter_gradients(grad_out)
+            return None
+        return self._backward(grad_out)
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         return self.forward(X)
 
     def parameters(self) -> list[Param]:
-        """Return the layer's ``(name, value, gradient)`` triples (none by default)."""
-        return []
+        """Return the layer's ``(name, value, gradient)`` triples (none for most layers).
+
+        Call it again after :meth:`backward`: a gradient is a new array after every pass.
+        """
+        return [(name, getattr(self, name), getattr(self, "d" + name)) for name in self.params]
+
+    def train(self, mode: bool = True) -> Layer:
+        """Switch to training mode (or to evaluation mode with ``mode=False``); return self."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> Layer:
+        """Switch to evaluation mode (e.g. no dropout); return self."""
+        return self.train(False)
 
     def cached_arrays(self) -> list[np.ndarray]:
         """The arrays kept from the last forward pass because the backward pass needs them.
 
-        A :class:`Dense` layer keeps its input, :class:`~bpcode.activations.Sigmoid`,
-        :class:`~bpcode.activations.Tanh` and :class:`~bpcode.activations.ReLU` keep
-        their output. Parameters and their gradients are not included.
+        A ``Dense`` layer keeps its input, ``Sigmoid`` and ``Tanh`` their output,
+        ``ReLU`` its input. Parameters and their gradients are not included.
 
         Returns
         -------
@@ -119,29 +156,106 @@ class Layer:
         """
         for name in self._cache:
             setattr(self, name, None)
-        self._out_shape = None
+        self._out_shape = self._forward_id = None
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    def count_near_kinks(self, radius: float) -> int:
+        """How many inputs of the last forward pass lie within ``radius`` of a kink.
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
-        raise NotImplementedError
+        A kink is a point where the layer is not differentiable (``z = 0`` for a ReLU).
+        A finite difference whose step crosses a kink disagrees with every derivative
+        there, so :func:`~bpcode.gradcheck.gradient_check` counts them. 0 for smooth layers.
 
-    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
-        """Output width for inputs of width ``n_in``; None if not known before a forward pass."""
-        return n_in if self._keeps_width else None
+        Parameters
+        ----------
+        radius : float
+            How close to a kink counts.
 
-    def _uncached_layer(self) -> Optional[str]:
-        """Where, inside this layer, a layer with nothing cached is (e.g. "layer 1 (Tanh())"),
-        or None. A plain layer has no layers inside; :class:`Sequential` looks through its own."""
-        return None
+        Returns
+        -------
+        int
+        """
+        return 0
+
+    def layers_inside(self) -> list[Layer]:
+        """The layers this layer is made of (none for a plain layer)."""
+        return []
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls.params:                   # layer.W = ... is checked (see _Checked)
+            if not isinstance(cls.__dict__.get(name), _Checked):
+                setattr(cls, name, _Checked(name))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    # -- the protocol between layers (used by Sequential) ---------------------------------
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _backward(self, grad_out: np.ndarray) -> Optional[np.ndarray]:
+        raise NotImplementedError
+
+    def _parameter_gradients(self, grad_out: np.ndarray) -> None:
+        """The parameter gradients of ``_backward`` without ∂L/∂(input) (here: discarded)."""
+        self._backward(grad_out)
+
+    def _check_input(self, X: object) -> np.ndarray:
+        """The input as a private float64 array this layer accepts, or a clear error."""
+        X = as_float_array(X, self, ndim=2 if self.n_in is not None else None, finite=False)
+        problem = self._input_error(X.shape)
+        if problem is not None:
+            raise ValueError(f"{self!r}: {problem}")
+        return X
+
+    def _input_error(self, shape: tuple[int, ...]) -> Optional[str]:
+        """What is wrong with an input of this shape, or None if it is accepted."""
+        return None if self.n_in is None else width_error(shape, self.n_in)
+
+    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+        """Output width for inputs of width ``n_in``; None if not known before a forward pass."""
+        return None
+
+    def _recorded_forward(self, X: np.ndarray) -> np.ndarray:
+        out = self._forward(X)
+        self._out_shape = out.shape
+        self._forward_id = next(_forward_counter)
+        return out
+
+    def _cache_problem(self) -> Optional[str]:
+        """Why the backward pass cannot run now, or None."""
+        if self._forward_id is None:
+            return "backward() called before forward() (or after clear_cache())"
+        return None
+
+
+class _Checked:
+    """A parameter attribute whose replacement (``layer.W = ...``) is checked.
+
+    A new value must have the old one's shape and be finite; integers become float64.
+    Only assignments run this code: the descriptor has no ``__get__``, so reading
+    ``layer.W`` finds the array in the instance's ``__dict__`` at full speed.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __set__(self, layer: Layer, value: object) -> None:
+        old = layer.__dict__.get(self.name)
+        if old is not None:
+            value = as_parameter(value, old.shape, f"{layer!r}.{self.name}")
+        layer.__dict__[self.name] = value
+
+
+class Activation(Layer):
+    """Base class of the element-wise activations: the output has the input's shape."""
+
+    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+        return n_in
+
 
 class Dense(Layer):
-    r"""Fully connected layer :math:`Z = XW + b`.
+    r"""Fully connected layer, Z = X W + b.
 
     Parameters
     ----------
@@ -163,9 +277,9 @@ class Dense(Layer):
     b : ndarray of shape (n_out,)
         Biases.
     dW : ndarray of shape (n_in, n_out)
-        dL/dW after :meth:`~bpcode.layers.Layer.backward`.
+        ∂L/∂W after :meth:`~bpcode.layers.Layer.backward`.
     db : ndarray of shape (n_out,)
-        dL/db after :meth:`~bpcode.layers.Layer.backward`.
+        ∂L/∂b after :meth:`~bpcode.layers.Layer.backward`.
 
     Examples
     --------
@@ -175,37 +289,30 @@ class Dense(Layer):
     (4, 3)
     """
 
-    def __init__(self, n_in: int, n_out: int, *, rng: Union[None, int, np.random.Generator] = None,
+    params = ("W", "b")
+    _cache = ("_X",)
+
+    def __init__(self, n_in: int, n_out: int, *, rng: Seed = None,
                  init: Union[str, Initializer] = "xavier") -> None:
         self.n_in = check_positive_int(n_in, "n_in", "Dense")
         self.n_out = check_positive_int(n_out, "n_out", "Dense")
         W = get_initializer(init)(self.n_in, self.n_out, as_generator(rng, repr(self)))
-        self.W = np.array(W, dtype=np.float64)
-        if self.W.shape != (self.n_in, self.n_out):
-            raise ValueError(f"{self!r}: initialiser returned shape {self.W.shape}, "
-                             f"expected {(self.n_in, self.n_out)}")
+        self.W = as_parameter(W, (self.n_in, self.n_out), f"{self!r}: the initialiser's W")
         self.b = np.zeros(self.n_out)
-        self.dW = np.zeros_like(self.W)
-        self.db = np.zeros_like(self.b)
+        self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
         self._X: Optional[np.ndarray] = None
 
-    _cache = ("_X",)
-
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        self._X = X                                   # needed for dW
-        Z = X @ self.W                                # (n, n_in) @ (n_in, n_out)
-        Z += self.b                                   # + (n_out,), added to every row in place
-        return Z
+        self._X = X                          # BP4 needs the layer's input
+        return X @ self.W + self.b           # Z = X W + 1b
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
-        np.matmul(self._X.T, grad_out, out=self.dW)   # dL/dW = X^T G : (n_in, n_out)
-        grad_out.sum(axis=0, out=self.db)             # dL/db = sum of G's rows : (n_out,)
-        if not input_grad:
-            return None
-        return grad_out @ self.W.T                    # dL/dX = G W^T : (n, n_in)
+    def _backward(self, delta: np.ndarray) -> np.ndarray:
+        self._parameter_gradients(delta)
+        return delta @ self.W.T              # ∂L/∂X = δ Wᵀ, the first half of BP2
 
-    def parameters(self) -> list[Param]:
-        return [("W", self.W, self.dW), ("b", self.b, self.db)]
+    def _parameter_gradients(self, delta: np.ndarray) -> None:
+        self.dW = self._X.T @ delta          # BP4: ∂L/∂W = Xᵀ δ
+        self.db = delta.sum(axis=0)          # BP3: ∂L/∂b = 1ᵀ δ
 
     def _out_width(self, n_in: Optional[int]) -> Optional[int]:
         return self.n_out
@@ -236,31 +343,23 @@ class Embedding(Layer):
     E : ndarray of shape (vocab_size, dim)
         The table of token vectors.
     dE : ndarray of shape (vocab_size, dim)
-        dL/dE after :meth:`~bpcode.layers.Layer.backward`.
+        ∂L/∂E after :meth:`~bpcode.layers.Layer.backward`.
     """
 
-    def __init__(self, vocab_size: int, dim: int, *,
-                 rng: Union[None, int, np.random.Generator] = None) -> None:
+    params = ("E",)
+    _cache = ("_ids",)
+    takes_token_ids = True
+
+    def __init__(self, vocab_size: int, dim: int, *, rng: Seed = None) -> None:
         self.vocab_size = check_positive_int(vocab_size, "vocab_size", "Embedding")
         self.dim = check_positive_int(dim, "dim", "Embedding")
         self.E = as_generator(rng, repr(self)).standard_normal((self.vocab_size, self.dim))
         self.dE = np.zeros_like(self.E)
         self._ids: Optional[np.ndarray] = None
 
-    _cache = ("_ids",)
-
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """Look up the vectors of a batch of token ids.
-
-        Parameters
-        ----------
-        X : ndarray of int, shape (n_samples, context)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, context * dim)
-        """
-        ids = np.asarray(X)
+    def _check_input(self, X: object) -> np.ndarray:
+        """Token ids: a non-empty 2-D integer array (n_samples, context) of ids in range."""
+        ids = np.array(X)                                # a private copy
         if ids.dtype.kind not in "iu":
             raise TypeError(f"{self!r}: token ids must be an integer array, got dtype {ids.dtype}")
         if ids.ndim != 2 or ids.size == 0:
@@ -269,44 +368,20 @@ class Embedding(Layer):
         if ids.min() < 0 or ids.max() >= self.vocab_size:
             raise ValueError(f"{self!r}: token ids must lie in [0, {self.vocab_size}), "
                              f"got values from {ids.min()} to {ids.max()}")
-        out = self._forward(ids)
-        self._out_shape = out.shape
-        return out
+        return ids
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        self._ids = X
-        return self.E[X].reshape(X.shape[0], -1)      # (n, context, dim) -> (n, context*dim)
+    def _forward(self, ids: np.ndarray) -> np.ndarray:
+        self._ids = ids
+        return self.E[ids].reshape(len(ids), -1)     # (n, context, dim) -> (n, context*dim)
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> None:
-        self.dE.fill(0.0)
-        g = grad_out.reshape(self._ids.shape[0], self._ids.shape[1], self.dim)
-        np.add.at(self.dE, self._ids, g)              # scatter-add: repeated ids accumulate
-        return None                                   # token ids have no gradient
-
-    def parameters(self) -> list[Param]:
-        return [("E", self.E, self.dE)]
+    def _backward(self, grad_out: np.ndarray) -> None:
+        G = grad_out.reshape(*self._ids.shape, self.dim)
+        self.dE = np.zeros_like(self.E)
+        np.add.at(self.dE, self._ids, G)             # scatter-add: repeated ids accumulate
+        return None                                  # token ids have no gradient
 
     def __repr__(self) -> str:
         return f"Embedding({self.vocab_size} tokens -> {self.dim})"
-
-
-def _takes_token_ids(model: Layer) -> bool:
-    """True if ``model`` is an :class:`Embedding` or a :class:`Sequential` that starts with one."""
-    while isinstance(model, Sequential):
-        model = model.layers[0]
-    return isinstance(model, Embedding)
-
-
-def _may_overwrite(dense: Layer, activation: Layer) -> bool:
-    """True if ``activation`` may work in the arrays that its neighbour ``dense`` hands it.
-
-    A :class:`Dense` layer's forward output and its input gradient are new arrays that it
-    does not keep, so an activation next to it can overwrite them instead of allocating
-    (a 256 x 1024 batch is 2 MB per array and pass). Only exact classes qualify: a subclass
-    of ``Dense`` might keep its output, and a subclass of the activation might have changed
-    ``_forward``/``_backward`` (the book breaks layers on purpose), which must not be bypassed.
-    """
-    return type(dense) is Dense and "_forward_overwrite" in type(activation).__dict__
 
 
 class Sequential(Layer):
@@ -315,16 +390,17 @@ class Sequential(Layer):
     Parameters
     ----------
     layers : sequence of Layer
-        Applied in order by :meth:`~bpcode.layers.Sequential.forward`, in reverse order by
-        :meth:`~bpcode.layers.Layer.backward`.
+        Applied in order by :meth:`~bpcode.layers.Layer.forward`, in reverse order by
+        :meth:`~bpcode.layers.Layer.backward`. Each layer object may appear only once
+        (a layer keeps what its backward pass needs from *its* forward pass).
 
     Raises
     ------
     ValueError
         If the widths of consecutive layers do not fit together, e.g.
         ``Dense(2, 3)`` followed (directly or after activations) by ``Dense(4, 1)``,
-        or if an :class:`Embedding` is not the first layer. Widths that are only known
-        during a forward pass (after an ``Embedding``) are checked there.
+        if a layer appears twice, or if an :class:`Embedding` is not the first layer.
+        Widths that are only known during a forward pass are checked there.
 
     Examples
     --------
@@ -343,116 +419,101 @@ class Sequential(Layer):
             raise ValueError("Sequential: needs at least one layer")
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential: item {i} is {type(layer).__name__}, not a Layer")
-            if i > 0 and _takes_token_ids(layer):
+                what = (f"the class {layer.__name__} itself, not an instance"
+                        if isinstance(layer, type) else type(layer).__name__)
+                raise TypeError(f"Sequential: item {i} is {what}, not a Layer")
+            if i > 0 and getattr(layer, "takes_token_ids", False):
                 raise ValueError(f"Sequential: expected an Embedding (it takes token ids) only "
                                  f"as the first layer, got {layer!r} as layer {i}")
+        _reject_reused_layers(self)
         # Follow the width from layer to layer (activations keep it, Dense sets it) and
         # check that each layer with a fixed input width gets that width.
         width: Optional[int] = None
         for i, layer in enumerate(self.layers):
             if layer.n_in is not None and width is not None and layer.n_in != width:
                 raise ValueError(
-                    f"Sequential (layer {i} {layer!r}): expected input of shape "
+                    f"Sequential, layer {i} {layer!r}: expected input of shape "
                     f"(n_samples, {layer.n_in}), got (n_samples, {width}) from "
                     f"layer {i - 1} {self.layers[i - 1]!r}")
             width = layer._out_width(width)
-        # The network's input width: that of the first layer with a fixed width,
-        # if only element-wise layers come before it.
-        self._n_in_layer = 0
-        for i, layer in enumerate(self.layers):
-            if layer.n_in is not None or not layer._keeps_width:
-                self._n_in_layer = i
-                break
-        self.n_in = self.layers[self._n_in_layer].n_in
+        self._forward_ids: list[Optional[int]] = []
 
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """Run the network on a batch, checking the input once at the door.
+    @property
+    def n_in(self) -> Optional[int]:           # type: ignore[override]
+        """The input width of the network (that of its first layer with a fixed width)."""
+        for layer in self.layers:
+            if layer.n_in is not None or not isinstance(layer, Activation):
+                return layer.n_in
+        return None
 
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_in)
-            For a network that starts with :class:`Embedding`, integer token
-            ids of shape (n_samples, context).
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_out)
-        """
-        first = self.layers[0]
-        if _takes_token_ids(first):
-            out = first.forward(X)
-            start = 1
-        else:
-            X = as_float_matrix(X, "Sequential")
-            if self.n_in is not None:
-                k = self._n_in_layer
-                where = (f"Sequential (first layer {first!r})" if k == 0 else
-                         f"Sequential (layer {k} {self.layers[k]!r}, after element-wise "
-                         f"{', '.join(repr(layer) for layer in self.layers[:k])})")
-                check_width(X, self.n_in, where)
-            out, start = X, 0
-        out = self._run(out, start)
-        self._out_shape = out.shape
-        return out
+    def _check_input(self, X: object) -> np.ndarray:
+        try:
+            return self.layers[0]._check_input(X)
+        except (TypeError, ValueError) as error:      # say where in the network
+            raise type(error)(f"Sequential, layer 0 {error}") from None
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        return self._run(X)
-
-    def _run(self, X: np.ndarray, start: int = 0) -> np.ndarray:
-        for i in range(start, len(self.layers)):
-            layer = self.layers[i]
-            if layer.n_in is not None and X.shape[1] != layer.n_in:     # an integer comparison
-                came_from = f" from layer {i - 1} {self.layers[i - 1]!r}" if i > 0 else ""
-                raise ValueError(f"Sequential (layer {i} {layer!r}): expected input of shape "
-                                 f"(n_samples, {layer.n_in}), got shape {X.shape}{came_from}")
-            if i > 0 and _may_overwrite(self.layers[i - 1], layer):
-                X = layer._forward_overwrite(X)      # X is Dense's fresh output: reuse it
-            else:
-                X = layer._forward(X)
-            layer._out_shape = X.shape
+        for i, layer in enumerate(self.layers):
+            if i > 0:
+                problem = layer._input_error(X.shape)
+                if problem is not None:
+                    raise ValueError(f"Sequential, layer {i} {layer!r}: {problem} from "
+                                     f"layer {i - 1} {self.layers[i - 1]!r}")
+            X = layer._recorded_forward(X)
+        self._forward_ids = [layer._forward_id for layer in self.layers]
         return X
+
+    def _backward(self, grad_out: np.ndarray) -> Optional[np.ndarray]:
+        for layer in reversed(self.layers):
+            grad_out = layer._backward(grad_out)
+        return grad_out
+
+    def _parameter_gradients(self, grad_out: np.ndarray) -> None:
+        for layer in reversed(self.layers[1:]):
+            grad_out = layer._backward(grad_out)
+        self.layers[0]._parameter_gradients(grad_out)   # no layer below needs ∂L/∂X
+
+    def _cache_problem(self) -> Optional[str]:
+        problem = super()._cache_problem()
+        if problem is not None:
+            return problem
+        for i, (layer, recorded) in enumerate(zip(self.layers, self._forward_ids)):
+            if layer._forward_id is None:
+                return (f"layer {i} ({layer!r}) has nothing cached to go back through: its "
+                        "clear_cache() was called after the network's forward()")
+            if layer._forward_id != recorded:
+                return (f"layer {i} ({layer!r}) was run on other data after the network's "
+                        "forward(), so its cache no longer belongs to this network's pass; "
+                        "call the network's forward() again before backward()")
+            inner = layer._cache_problem()
+            if inner is not None:
+                return f"layer {i} ({layer!r}): {inner}"
+        return None
 
     def _out_width(self, n_in: Optional[int]) -> Optional[int]:
         for layer in self.layers:
             n_in = layer._out_width(n_in)
         return n_in
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool) -> Optional[np.ndarray]:
-        grad: Optional[np.ndarray] = grad_out
-        last = len(self.layers) - 1
-        for i in range(last, -1, -1):
-            layer = self.layers[i]
-            if i < last and _may_overwrite(self.layers[i + 1], layer):
-                grad = layer._backward_overwrite(grad, input_grad or i > 0)  # Dense's fresh dL/dX
-            else:
-                grad = layer._backward(grad, input_grad or i > 0)
-        return grad
+    def train(self, mode: bool = True) -> Sequential:
+        """Switch every layer to training mode (``mode=False``: evaluation); return self."""
+        self.training = bool(mode)
+        for layer in self.layers:
+            layer.train(mode)
+        return self
 
-    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> Optional[np.ndarray]:
-        if self._out_shape is not None:              # (else Layer.backward says "before forward")
-            missing = self._uncached_layer()
-            if missing is not None:
-                raise RuntimeError(f"Sequential: {missing} has nothing cached to go back "
-                                   "through: its clear_cache() was called after the network's "
-                                   "forward()")
-        return super().backward(grad_out, input_grad=input_grad)
+    def layers_inside(self) -> list[Layer]:
+        """The network's layers, in order."""
+        return list(self.layers)
 
-    def _uncached_layer(self) -> Optional[str]:
-        for i, layer in enumerate(self.layers):
-            if layer._out_shape is None:
-                return f"layer {i} ({layer!r})"
-            inner = layer._uncached_layer()          # a network inside the network
-            if inner is not None:
-                return f"layer {i}, {inner}"
-        return None
-
-    backward.__doc__ = Layer.backward.__doc__
+    def count_near_kinks(self, radius: float) -> int:
+        """The sum of :meth:`Layer.count_near_kinks` over the layers."""
+        return sum(layer.count_near_kinks(radius) for layer in self.layers)
 
     def cached_arrays(self) -> list[np.ndarray]:
         """Every layer's cached arrays, in layer order.
 
-        The output of one layer is usually the cached input of the next, so the
+        The output of one layer is often the cached input of the next, so the
         same array can appear twice; count memory over distinct arrays (``id``).
         """
         return [a for layer in self.layers for a in layer.cached_arrays()]
@@ -461,7 +522,7 @@ class Sequential(Layer):
         """Clear the caches of every layer."""
         for layer in self.layers:
             layer.clear_cache()
-        self._out_shape = None
+        self._out_shape = self._forward_id = None
 
     def parameters(self) -> list[Param]:
         """Return every layer's parameters, named ``"<layer index>.<name>"`` (e.g. ``"0.W"``)."""
@@ -480,6 +541,39 @@ class Sequential(Layer):
     def __len__(self) -> int:
         return len(self.layers)
 
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}])"
+
+
+def _reject_reused_layers(model: Layer) -> None:
+    """Raise if one layer object appears twice anywhere inside ``model``.
+
+    A layer keeps what its backward pass needs from its last forward pass, so a layer
+    used at two places would go back through the wrong pass at one of them.
+    """
+    seen: dict[int, str] = {id(model): "the network itself"}
+
+    def visit(layer: Layer, path: str) -> None:
+        for i, inner in enumerate(layer.layers_inside()):
+            where = f"{path}{i}"
+            if id(inner) in seen:
+                raise ValueError(
+                    f"Sequential: the same layer object {inner!r} is used twice, at "
+                    f"{seen[id(inner)]} and at position {where}; a layer remembers one "
+                    "forward pass, so give each position its own layer (for tied weights, "
+                    "two layers and a shared update)")
+            seen[id(inner)] = f"position {where}"
+            visit(inner, f"{where}.")
+    visit(model, "")
+
+
+def _read_only(out: np.ndarray) -> np.ndarray:
+    """A read-only view of ``out``: the caller cannot change what backward will use."""
+    view = out.view()
+    view.flags.writeable = False
+    return view
+

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from ._checks import check_positive_int
@@ -17,19 +20,50 @@ def predict_labels(output: np.ndarray, threshold: float = 0.5) -> np.ndarray:
         With several columns: class scores (logits or probabilities); the
         label is the column of the largest score.
     threshold : float, default=0.5
-        Decision threshold for one-column outputs (use 0.0 for logits).
+        Decision threshold for one-column outputs (use 0.0 for logits); it
+        must be finite.
 
     Returns
     -------
     ndarray of int, shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        If ``output`` is not 2-D, or holds nan or inf (a diverged network:
+        its labels would be meaningless), or ``threshold`` is not finite.
+    TypeError
+        If ``threshold`` is not a number.
     """
+    return _predict(output, threshold, "predict_labels")
+
+
+def _predict(output: object, threshold: float, where: str) -> np.ndarray:
+    """:func:`predict_labels`, with errors that name the function ``where``."""
     output = np.asarray(output)
     if output.ndim != 2:
-        raise ValueError(f"predict_labels: output must be 2-D (n_samples, n_outputs), "
+        raise ValueError(f"{where}: output must be 2-D (n_samples, n_outputs), "
                          f"got shape {output.shape}")
+    _check_finite(output, "output", where)
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise TypeError(f"{where}: threshold must be a number, got {type(threshold).__name__}")
+    if not math.isfinite(threshold):
+        raise ValueError(f"{where}: threshold must be a finite number, got {threshold!r}")
     if output.shape[1] == 1:
         return (output[:, 0] > threshold).astype(np.intp)
     return output.argmax(axis=1)
+
+
+def _check_finite(a: np.ndarray, name: str, where: str) -> None:
+    """Raise ValueError naming the first nan or inf entry of ``a`` (row, column)."""
+    if a.dtype.kind not in "fc":                   # integers and booleans are finite
+        return
+    bad = np.argwhere(~np.isfinite(a))
+    if len(bad):
+        index = tuple(int(i) for i in bad[0])
+        at = "".join(f" {axis} {i}," for axis, i in zip(("at row", "column"), index))
+        raise ValueError(f"{where}: {name} contains NaN or infinity (first{at} value "
+                         f"{a[index]}; {len(bad)} of {a.size} entries); it must be finite")
 
 
 def accuracy(y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> float:
@@ -47,14 +81,23 @@ def accuracy(y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> 
     Returns
     -------
     float in [0, 1]
+
+    Raises
+    ------
+    TypeError
+        If ``y_true`` is not numeric.
+    ValueError
+        If ``y_true`` or ``output`` holds nan or inf, or the shapes do not fit
+        (see also :func:`predict_labels`).
     """
     y_true = np.asarray(y_true)
     if y_true.dtype.kind not in "biuf":
         raise TypeError(f"accuracy: y_true must hold numeric class labels (0, 1, ...), got "
                         f"dtype {y_true.dtype}")
+    _check_finite(y_true, "y_true", "accuracy")
     if y_true.ndim == 2:
         y_true = y_true[:, 0] if y_true.shape[1] == 1 else y_true.argmax(axis=1)
-    pred = predict_labels(output, threshold)
+    pred = _predict(output, threshold, "accuracy")
     if pred.shape != y_true.shape:
         raise ValueError(f"accuracy: expected y_true of shape {pred.shape} (one label per "
                          f"row of the output), got shape {y_true.shape}")

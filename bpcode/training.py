@@ -1,16 +1,18 @@
-"""The training loop: mini-batches, the four steps of backpropagation, and a history."""
+"""The training loop: one step of the article's four, mini-batches, and a history."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
 import numpy as np
 
-from ._checks import (as_float_matrix, as_generator, check_parts, check_positive_int,
-                      check_width)
-from .layers import Layer, _takes_token_ids
+from ._checks import (NonFiniteError, as_generator, check_finite, check_instance,
+                      check_positive_int)
+from .layers import Layer
 from .losses import Loss
 from .metrics import accuracy
 from .optim import Optimizer
@@ -18,8 +20,38 @@ from .optim import Optimizer
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
 
+def train_step(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray,
+               Y: np.ndarray) -> float:
+    """One step of gradient descent on the batch ``(X, Y)``; return the loss before the step.
+
+    Parameters
+    ----------
+    model : Layer
+    loss : Loss
+    optimizer : Optimizer
+        Built for ``model``.
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of targets in a form ``loss`` accepts
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    NonFiniteError
+        If the network's output or the loss is NaN or infinite.
+    """
+    value = loss.forward(model.forward(X), Y)        # 1. forward pass, 2. error
+    if not math.isfinite(value):
+        raise NonFiniteError(f"train_step: the loss is {value}")
+    model.backward(loss.backward(), input_grad=False)   # 3. backward pass
+    optimizer.step()                                 # 4. update
+    return value
+
+
 class TrainingDivergedError(FloatingPointError):
-    """Raised by :func:`fit` when the loss becomes NaN or infinite.
+    """Raised by :func:`fit` when the output, the loss or a parameter becomes NaN or infinite.
 
     Attributes
     ----------
@@ -29,7 +61,7 @@ class TrainingDivergedError(FloatingPointError):
         Everything recorded before that epoch.
     """
 
-    def __init__(self, message: str, epoch: int, history: "History") -> None:
+    def __init__(self, message: str, epoch: int, history: History) -> None:
         super().__init__(message)
         self.epoch = epoch
         self.history = history
@@ -62,37 +94,6 @@ class History:
         return len(self.loss)
 
 
-def _prepare(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray, where: str,
-             x_name: str = "X", y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
-    """Check the data once, so that the loop can use the unchecked fast path."""
-    if _takes_token_ids(model):
-        X = np.asarray(X)
-        out = model.forward(X)                         # checks every token id
-    else:
-        X = as_float_matrix(X, where, x_name)
-        if model.n_in is not None:
-            check_width(X, model.n_in, where, x_name)
-        # One row runs every layer once; a loss that checks the values of the
-        # prediction (BinaryCrossEntropy on probabilities) sees all of them, once.
-        out = model.forward(X if loss._checks_values else X[:1])
-    T = loss._check_target(y, out.shape[1])
-    if len(T) != len(X):
-        raise ValueError(f"{where}: {x_name} has {len(X)} samples but {y_name} has {len(T)}")
-    loss._check_prediction(out)
-    return X, T
-
-
-def _prepare_validation(model: Layer, loss: Loss, validation_data: object,
-                        where: str) -> tuple[np.ndarray, np.ndarray]:
-    """Check ``validation_data`` (a pair ``(X_val, y_val)``) like the training data."""
-    if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-        got = (f"a {type(validation_data).__name__} of length {len(validation_data)}"
-               if isinstance(validation_data, (tuple, list)) else type(validation_data).__name__)
-        raise TypeError(f"{where}: validation_data must be a pair (X_val, y_val), got {got}")
-    X_val, y_val = validation_data
-    return _prepare(model, loss, X_val, y_val, f"{where} (validation_data)", "X_val", "y_val")
-
-
 def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.ndarray, *,
         epochs: int, batch_size: Optional[int] = None, shuffle: bool = True,
         rng: Union[None, int, np.random.Generator] = None,
@@ -100,10 +101,9 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
         metric: Union[None, str, Metric] = None, verbose: int = 0) -> History:
     """Train ``model`` with mini-batch gradient descent and return its history.
 
-    Each step is the article's four: forward pass, error (the loss), backward
-    pass, update. The loss is checked after every batch; if it becomes NaN or
-    infinite, training stops with :class:`TrainingDivergedError`, saying at
-    which epoch.
+    Checks everything once, then repeats :func:`train_step` over mini-batches. If the
+    network's output, the loss or a parameter becomes NaN or infinite, training stops
+    with :class:`TrainingDivergedError`, saying in which epoch.
 
     Parameters
     ----------
@@ -142,62 +142,108 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
     -------
     History
     """
+    X, y, n, batch_size, metric_fn, validation = _check_fit_arguments(
+        model, loss, optimizer, X, y, epochs, batch_size, metric, validation_data)
+    gen = as_generator(rng, "fit")
+    history = History()
+    order = np.arange(n)
+    for epoch in range(1, epochs + 1):
+        if shuffle and batch_size < n:
+            gen.shuffle(order)                       # a new random order every epoch
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            with _errors_name_the_epoch(epoch, history, optimizer):
+                total += train_step(model, loss, optimizer, X[batch], y[batch]) * len(batch)
+        history.loss.append(total / n)
+        _check_parameters(model, epoch, history)     # the epoch's last update included
+        if metric_fn is not None:
+            history.metric.append(float(metric_fn(y, model.forward(X))))
+        if validation is not None:
+            X_val, y_val = validation
+            out_val = model.forward(X_val)
+            history.val_loss.append(loss.forward(out_val, y_val))
+            if metric_fn is not None:
+                history.val_metric.append(float(metric_fn(y_val, out_val)))
+        if verbose and (epoch % verbose == 0 or epoch == epochs):
+            extra = f", val_loss {history.val_loss[-1]:.4f}" if history.val_loss else ""
+            print(f"epoch {epoch:5d}: loss {history.loss[-1]:.4f}{extra}")
+    return history
+
+
+def _check_fit_arguments(model, loss, optimizer, X, y, epochs, batch_size, metric,
+                         validation_data):
+    """Everything ``fit`` checks once, before the first step; returns what the loop needs."""
     where = "fit"
-    check_parts(where, model=model, loss=loss, optimizer=optimizer)
+    check_instance(model, Layer, "model", where, "Sequential([...])")
+    check_instance(loss, Loss, "loss", where, "MSELoss()")
+    check_instance(optimizer, Optimizer, "optimizer", where, "SGD(model, lr=0.1)")
     trained = {id(value) for _, value, _ in model.parameters()}
     if trained and trained.isdisjoint(id(value) for _, value, _ in optimizer.model.parameters()):
         raise ValueError(f"{where}: the optimizer was built for another model: it updates none "
                          f"of the parameters of {model!r} (a new model needs a new optimizer, "
                          "e.g. SGD(model, lr=0.1))")
     epochs = check_positive_int(epochs, "epochs", where)
-    X, T = _prepare(model, loss, X, y, where)
+    X, y = _check_data(model, loss, X, y, where, "X", "y")
     n = len(X)
-    batch_size = n if batch_size is None else min(check_positive_int(batch_size, "batch_size", where), n)
-    gen = as_generator(rng, where)
+    batch_size = n if batch_size is None else min(
+        check_positive_int(batch_size, "batch_size", where), n)
     if metric == "accuracy":
         # a model trained on logits (BinaryCrossEntropy(from_logits=True)) says "class 1"
         # when its output is above 0, not above 0.5
-        logits = getattr(loss, "from_logits", False)
-        metric_fn: Optional[Metric] = (
-            (lambda t, out: accuracy(t, out, threshold=0.0)) if logits else accuracy)
+        threshold = 0.0 if getattr(loss, "from_logits", False) else 0.5
+        metric_fn: Optional[Metric] = lambda t, out: accuracy(t, out, threshold=threshold)
     else:
         metric_fn = metric
     if metric_fn is not None and not callable(metric_fn):
         raise ValueError(f"{where}: metric must be 'accuracy' or a callable, got {metric!r}")
+    validation = None
     if validation_data is not None:
-        X_val, T_val = _prepare_validation(model, loss, validation_data, where)
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            got = (f"a {type(validation_data).__name__} of length {len(validation_data)}"
+                   if isinstance(validation_data, (tuple, list))
+                   else type(validation_data).__name__)
+            raise TypeError(f"{where}: validation_data must be a pair (X_val, y_val), got {got}")
+        validation = _check_data(model, loss, *validation_data, f"{where} (validation_data)",
+                                 "X_val", "y_val")
+    return X, y, n, batch_size, metric_fn, validation
 
-    history = History()
-    order = np.arange(n)
-    for epoch in range(1, epochs + 1):
-        if shuffle and batch_size < n:
-            gen.shuffle(order)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            if batch_size == n:
-                Xb, Tb = X, T
-            else:
-                idx = order[start:start + batch_size]
-                Xb, Tb = X[idx], T[idx]
-            out = model._forward(Xb)                         # 1. forward pass
-            value = loss._forward(out, Tb)                    # 2. error
-            if not math.isfinite(value):
-                raise TrainingDivergedError(
-                    f"{where}: the loss became {value} in epoch {epoch} (batch starting at "
-                    f"sample {start}); the learning rate ({optimizer.lr:g}) is probably too "
-                    "large, or the inputs are badly scaled", epoch, history)
-            model._backward(loss._backward(), False)          # 3. backward pass
-            optimizer.step()                                  # 4. update
-            total += value * len(Xb)
-        history.loss.append(total / n)
-        if metric_fn is not None:
-            history.metric.append(float(metric_fn(T, model._forward(X))))
-        if validation_data is not None:
-            out_val = model._forward(X_val)
-            history.val_loss.append(loss._forward(out_val, T_val))
-            if metric_fn is not None:
-                history.val_metric.append(float(metric_fn(T_val, out_val)))
-        if verbose and (epoch % verbose == 0 or epoch == epochs):
-            extra = f", val_loss {history.val_loss[-1]:.4f}" if history.val_loss else ""
-            print(f"epoch {epoch:5d}: loss {history.loss[-1]:.4f}{extra}")
-    return history
+
+def _check_data(model: Layer, loss: Loss, X: object, y: object, where: str, x_name: str,
+                y_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Run the model and the loss once on all the data: every check they make, made once."""
+    if np.asarray(X).dtype.kind == "f":
+        check_finite(np.asarray(X), where, x_name)
+    try:
+        out = model.forward(X)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{where}: {x_name} (shape {np.shape(X)}) does not fit the model: "
+                          f"{error}") from None
+    try:
+        loss.forward(out, y)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{where}: {y_name} (shape {np.shape(y)}) does not fit the loss and "
+                          f"the model's output of shape {out.shape}: {error}") from None
+    return np.asarray(X), np.asarray(y)
+
+
+def _check_parameters(model: Layer, epoch: int, history: History) -> None:
+    for name, value, _ in model.parameters():
+        if not np.isfinite(value).all():
+            raise TrainingDivergedError(
+                f"fit: parameter {name} became NaN or infinite in epoch {epoch}; the learning "
+                "rate is probably too large, or the inputs are badly scaled", epoch, history)
+
+
+@contextmanager
+def _errors_name_the_epoch(epoch: int, history: History, optimizer: Optimizer) -> Iterator[None]:
+    """Report an error of a training step with the epoch it happened in."""
+    try:
+        yield
+    except NonFiniteError as error:
+        raise TrainingDivergedError(
+            f"fit: training diverged in epoch {epoch} ({error}); the learning rate "
+            f"({optimizer.lr:g}) is probably too large, or the inputs are badly scaled",
+            epoch, history) from None
+    except ValueError as error:                      # e.g. an output left what the loss needs
+        raise ValueError(f"fit, epoch {epoch}: {error}") from None

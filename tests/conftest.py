@@ -75,7 +75,9 @@ class TocNotebooks(pytest.File):
         from nbval.plugin import IPyNbFile
 
         if self.config.option.nbval_lax:
-            raise pytest.UsageError("the book's notebooks are tested with strict nbval only")
+            raise pytest.UsageError(
+                "the book's notebooks are tested with strict nbval only"
+            )
         for nb in read_toc_notebooks():
             nbfile = IPyNbFile.from_parent(self, path=nb)
             nbfile.add_marker(pytest.mark.notebooks)
@@ -105,8 +107,8 @@ def pytest_xdist_make_scheduler(config, log):
 @dataclass
 class BuiltBook:
     returncode: int
-    log: str           # stdout + stderr of the build
-    html: Path         # <tmp>/_build/<builder>: the built HTML
+    log: str  # stdout + stderr of the build
+    html: Path  # <tmp>/_build/<builder>: the built HTML
     execute_mode: str
 
     def __repr__(self) -> str:  # keep pytest tracebacks short: the log is in build.log
@@ -139,12 +141,26 @@ def build_book(out: Path, builder: str = "html") -> BuiltBook:
     config_file = out / "_config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     cmd = [
-        venv_script("jupyter-book"), "build", str(REPO), "--builder", builder,
-        "--path-output", str(out), "--config", str(config_file),
-        "-W", "-n", "--keep-going", "--all",
+        venv_script("jupyter-book"),
+        "build",
+        str(REPO),
+        "--builder",
+        builder,
+        "--path-output",
+        str(out),
+        "--config",
+        str(config_file),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--all",
     ]
     proc = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=1800,
+        cmd,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     log = ANSI.sub("", proc.stdout + "\n" + proc.stderr)

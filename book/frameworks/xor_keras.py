@@ -11,8 +11,8 @@ What differs from bpcode:
 Run it from the repository root:  python book/frameworks/xor_keras.py
 """
 
-import numpy as np
 import keras
+import numpy as np
 
 LEARNING_RATE = 0.5
 EPOCHS = 2000
@@ -20,13 +20,15 @@ EPOCHS = 2000
 
 def build_model(seed=0, dtype="float64"):
     """The 2-4-1 network with Keras's default initialisation, seeded."""
-    keras.config.set_floatx(dtype)    # weights, optimizer, loss: float64
+    keras.config.set_floatx(dtype)  # weights, optimizer, loss: float64
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([
-        keras.Input(shape=(2,)),
-        keras.layers.Dense(4, activation="tanh"),      # kernel (2, 4) = W1
-        keras.layers.Dense(1, activation="sigmoid"),   # kernel (4, 1) = W2
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(2,)),
+            keras.layers.Dense(4, activation="tanh"),  # kernel (2, 4) = W1
+            keras.layers.Dense(1, activation="sigmoid"),  # kernel (4, 1) = W2
+        ]
+    )
 
 
 def half_mse(y_true, y_pred):
@@ -55,8 +57,10 @@ def main():
     y = np.array([[0], [1], [1], [0]], dtype=np.float64)
     model = build_model(seed=0)
     losses = train(model, X, y)
-    print(f"Keras: loss {losses[0]:.4f} after 1 epoch, "
-          f"{losses[-1]:.4f} after {len(losses)}")
+    print(
+        f"Keras: loss {losses[0]:.4f} after 1 epoch, "
+        f"{losses[-1]:.4f} after {len(losses)}"
+    )
     for x, p in zip(X, model.predict(X, verbose=0)[:, 0]):
         print(f"  x = ({x[0]:.0f}, {x[1]:.0f})  ->  {p:.3f}")
 

@@ -24,8 +24,10 @@ def build_model(seed=0, dtype=torch.float64):
     """The 2-4-1 network with PyTorch's default initialisation, seeded."""
     torch.manual_seed(seed)
     return nn.Sequential(
-        nn.Linear(2, 4, dtype=dtype), nn.Tanh(),      # weight (4, 2) = W1.T
-        nn.Linear(4, 1, dtype=dtype), nn.Sigmoid(),   # weight (1, 4) = W2.T
+        nn.Linear(2, 4, dtype=dtype),  # weight (4, 2) = W1.T
+        nn.Tanh(),
+        nn.Linear(4, 1, dtype=dtype),  # weight (1, 4) = W2.T
+        nn.Sigmoid(),
     )
 
 
@@ -42,10 +44,10 @@ def train(model, X, y, epochs=EPOCHS, lr=LEARNING_RATE):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     losses = []
     for _ in range(epochs):
-        optimizer.zero_grad()          # .grad accumulates: clear it first
-        loss = half_mse(model(X), y)   # 1. forward pass, 2. error
-        loss.backward()                # 3. backward pass: fills every .grad
-        optimizer.step()               # 4. update
+        optimizer.zero_grad()  # .grad accumulates: clear it first
+        loss = half_mse(model(X), y)  # 1. forward pass, 2. error
+        loss.backward()  # 3. backward pass: fills every .grad
+        optimizer.step()  # 4. update
         losses.append(loss.item())
     return losses
 
@@ -55,8 +57,10 @@ def main():
     y = torch.tensor([[0], [1], [1], [0]], dtype=torch.float64)
     model = build_model(seed=0)
     losses = train(model, X, y)
-    print(f"PyTorch: loss {losses[0]:.4f} after 1 epoch, "
-          f"{losses[-1]:.4f} after {len(losses)}")
+    print(
+        f"PyTorch: loss {losses[0]:.4f} after 1 epoch, "
+        f"{losses[-1]:.4f} after {len(losses)}"
+    )
     with torch.no_grad():
         y_hat = model(X)
     for x, p in zip(X.tolist(), y_hat[:, 0].tolist()):

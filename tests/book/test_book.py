@@ -14,19 +14,28 @@ from tools.toc import docname, read_toc_files
 
 pytestmark = pytest.mark.book
 
-PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL|SEVERE)\b|Traceback \(most recent call last\)")
+PROBLEM = re.compile(
+    r"\b(WARNING|ERROR|CRITICAL|SEVERE)\b|Traceback \(most recent call last\)"
+)
 # Not about the book: ipykernel's notice on every kernel start (only when executing).
-NOISE = re.compile(r"^\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption")
+NOISE = re.compile(
+    r"^\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption"
+)
 
 
 def test_build_succeeds(built_book):
     returncode, log = built_book.returncode, built_book.log
-    assert returncode == 0, f"jupyter-book build failed (exit {returncode}):\n{log[-6000:]}"
+    assert returncode == 0, (
+        f"jupyter-book build failed (exit {returncode}):\n{log[-6000:]}"
+    )
 
 
 def test_build_has_no_warnings(built_book):
-    problems = [line for line in built_book.log.splitlines()
-                if PROBLEM.search(line) and not NOISE.search(line)]
+    problems = [
+        line
+        for line in built_book.log.splitlines()
+        if PROBLEM.search(line) and not NOISE.search(line)
+    ]
     assert not problems, "the book build reported:\n" + "\n".join(problems[:50])
 
 
@@ -38,7 +47,9 @@ def test_every_toc_page_is_built(built_book, path):
 
 def test_mathjax_is_served_locally(built_book):
     mathjax = built_book.html / "_static" / "mathjax" / "tex-chtml.js"
-    assert mathjax.is_file(), "MathJax was not copied into _static/ (sphinx-mathjax-offline)"
+    assert mathjax.is_file(), (
+        "MathJax was not copied into _static/ (sphinx-mathjax-offline)"
+    )
     assert 'VERSION="3.' in mathjax.read_text(encoding="utf-8", errors="replace"), (
         "the bundled MathJax is not version 3, which mathjax3_config in _config.yml needs"
     )
@@ -48,4 +59,6 @@ def test_download_button_offers_the_notebook(built_book):
     notebooks = [p for p in read_toc_files() if p.suffix == ".ipynb"]
     for nb in notebooks:
         html = (built_book.html / f"{docname(nb)}.html").read_text(encoding="utf-8")
-        assert f"_sources/{docname(nb)}.ipynb" in html, f"{nb.name}: no .ipynb download link"
+        assert f"_sources/{docname(nb)}.ipynb" in html, (
+            f"{nb.name}: no .ipynb download link"
+        )

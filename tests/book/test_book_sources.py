@@ -17,8 +17,12 @@ def test_every_book_page_is_in_the_toc():
     """`only_build_toc_files` silently skips pages missing from _toc.yml: never tested,
     never published."""
     listed = set(read_toc_files())
-    pages = {p for ext in ("*.md", "*.ipynb") for p in (REPO / "book").rglob(ext)
-             if not any(part.startswith((".", "_")) for part in p.relative_to(REPO).parts)}
+    pages = {
+        p
+        for ext in ("*.md", "*.ipynb")
+        for p in (REPO / "book").rglob(ext)
+        if not any(part.startswith((".", "_")) for part in p.relative_to(REPO).parts)
+    }
     missing = sorted(p.relative_to(REPO).as_posix() for p in pages - listed)
     assert not missing, f"pages not listed in _toc.yml: {missing}"
 
@@ -26,8 +30,11 @@ def test_every_book_page_is_in_the_toc():
 def test_api_page_documents_every_public_module():
     api = (REPO / "book" / "api.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\.\. automodule:: (bpcode\.\w+)", api, re.MULTILINE))
-    modules = {f"bpcode.{m.name}" for m in pkgutil.iter_modules(bpcode.__path__)
-               if not m.name.startswith("_")}
+    modules = {
+        f"bpcode.{m.name}"
+        for m in pkgutil.iter_modules(bpcode.__path__)
+        if not m.name.startswith("_")
+    }
     assert sorted(modules - documented) == [], "add these modules to book/api.md"
     assert sorted(documented - modules) == [], "book/api.md documents missing modules"
 
@@ -42,13 +49,19 @@ def _page_text(path) -> str:
 def test_the_book_states_bpcodes_finite_difference_step_correctly():
     """Prose such as "ε = 10^{-5} by default" or "bpcode's default h = 1e-5" must name
     the step that numerical_gradient and gradient_check really use."""
-    defaults = {inspect.signature(f).parameters["eps"].default
-                for f in (bpcode.numerical_gradient, bpcode.gradient_check)}
+    defaults = {
+        inspect.signature(f).parameters["eps"].default
+        for f in (bpcode.numerical_gradient, bpcode.gradient_check)
+    }
     assert len(defaults) == 1, f"the two functions disagree: {defaults}"
     exponent = str(round(-math.log10(defaults.pop())))
     power = r"(?:10\^\{-(\d+)\}|1e-(\d+))"
-    patterns = [re.compile(r"default(?: step)?(?: of)?(?: \$?\\varepsilon| h)?(?: =)? \$?" + power),
-                re.compile(power + r"\$? by default")]
+    patterns = [
+        re.compile(
+            r"default(?: step)?(?: of)?(?: \$?\\varepsilon| h)?(?: =)? \$?" + power
+        ),
+        re.compile(power + r"\$? by default"),
+    ]
     wrong, found = [], 0
     for path in [*read_toc_files(), REPO / "README.md"]:
         text = _page_text(path)
@@ -68,9 +81,11 @@ def test_docstrings_hold_no_control_characters():
     for info in pkgutil.walk_packages(bpcode.__path__, "bpcode."):
         module = __import__(info.name, fromlist=["_"])
         for name, obj in [(info.name, module)] + inspect.getmembers(module):
-            members = [obj] + ([m for _, m in inspect.getmembers(obj)] if inspect.isclass(obj) else [])
+            members = [obj] + (
+                [m for _, m in inspect.getmembers(obj)] if inspect.isclass(obj) else []
+            )
             for member in members:
                 doc = getattr(member, "__doc__", None) or ""
                 if isinstance(doc, str) and re.search(r"[\x00-\x08\x0b-\x1f]", doc):
                     bad.append(f"{info.name}.{name}")
-    assert not bad, f"docstrings with control characters (use r\"\"\"): {sorted(set(bad))}"
+    assert not bad, f'docstrings with control characters (use r"""): {sorted(set(bad))}'

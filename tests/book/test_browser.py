@@ -64,8 +64,17 @@ def browser(built_book):
     with serve(html, inject=MEASURE_DISPLAY_MATH) as server:
         urls = [f"{server.base_url}/{page}.html" for page in PAGES]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            doms = dict(zip(PAGES, pool.map(
-                lambda url: dump_dom(exe, url, 20000, f"--window-size={WINDOW}"), urls)))
+            doms = dict(
+                zip(
+                    PAGES,
+                    pool.map(
+                        lambda url: dump_dom(
+                            exe, url, 20000, f"--window-size={WINDOW}"
+                        ),
+                        urls,
+                    ),
+                )
+            )
     return doms, server
 
 
@@ -73,7 +82,9 @@ def browser(built_book):
 def test_page_loads(browser, page):
     doms, _ = browser
     dom = doms[page]
-    assert "</html>" in dom and "<main" in dom, f"{page}.html did not load:\n{dom[:500]}"
+    assert "</html>" in dom and "<main" in dom, (
+        f"{page}.html did not load:\n{dom[:500]}"
+    )
     assert "<article" in dom and "bd-article" in dom, f"{page}.html has no article body"
 
 
@@ -81,8 +92,9 @@ def test_page_loads(browser, page):
 def test_math_typesets(browser, built_book, page):
     doms, _ = browser
     dom = doms[page]
-    expected = parse_html((built_book.html / f"{page}.html").read_text(encoding="utf-8")
-                          ).math_nodes
+    expected = parse_html(
+        (built_book.html / f"{page}.html").read_text(encoding="utf-8")
+    ).math_nodes
     typeset = dom.count("<mjx-container")
     errors = dom.count("<mjx-merror")
     assert errors == 0, (
@@ -100,11 +112,14 @@ def test_display_math_fits_the_text_column(browser, page):
     long ones over lines with \\begin{gathered} ... \\\\ ... \\end{gathered})."""
     doms, _ = browser
     dom = doms[page]
-    assert 'data-math-measured="yes"' in dom, f"{page}.html: the measuring script did not run"
+    assert 'data-math-measured="yes"' in dom, (
+        f"{page}.html: the measuring script did not run"
+    )
     too_wide = [int(px) for px in re.findall(r'data-overflow-px="(\d+)"', dom)]
     assert not too_wide, (
         f"{page}.html: {len(too_wide)} display formula(s) wider than the text column at a "
-        f"{WINDOW.split(',')[0]} px window, by {too_wide} px; split them over lines")
+        f"{WINDOW.split(',')[0]} px window, by {too_wide} px; split them over lines"
+    )
 
 
 def _merror_texts(dom: str) -> list[str]:
@@ -122,9 +137,16 @@ def test_no_remote_scripts(browser, built_book, page):
 
     scripts = sorted({s for s in static.scripts + live.scripts if remote(s)})
     assert not scripts, f"{page}.html loads remote scripts: {scripts}"
-    remote_css = sorted({v for t, a, v in static.links + live.links
-                         if t == "link" and a == "href" and remote(v)
-                         and v.split("?")[0].endswith((".css", ".woff", ".woff2", ".js"))})
+    remote_css = sorted(
+        {
+            v
+            for t, a, v in static.links + live.links
+            if t == "link"
+            and a == "href"
+            and remote(v)
+            and v.split("?")[0].endswith((".css", ".woff", ".woff2", ".js"))
+        }
+    )
     assert not remote_css, f"{page}.html loads remote resources: {remote_css}"
     if static.math_nodes:
         assert any("_static/mathjax/" in s for s in static.scripts), (
@@ -138,7 +160,8 @@ def test_browser_found_every_resource(browser):
     failed = [r for r in server.failed() if r[0] != "/favicon.ico"]
     assert server.requests, "the browser requested nothing"
     assert not failed, "requests that failed (path, status, referer):\n" + "\n".join(
-        map(str, failed[:30]))
+        map(str, failed[:30])
+    )
 
 
 def built_pages(root):
@@ -160,4 +183,5 @@ def test_local_links_resolve(built_book):
         if broken:
             problems[page.relative_to(root).as_posix()] = broken
     assert not problems, "broken local links:\n" + "\n".join(
-        f"{page}: {msg}" for page, msgs in problems.items() for msg in msgs[:10])
+        f"{page}: {msg}" for page, msgs in problems.items() for msg in msgs[:10]
+    )

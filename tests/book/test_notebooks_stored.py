@@ -23,8 +23,9 @@ NOTEBOOKS = read_toc_notebooks()
 
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b|<[\w.]+ (?:object )?at 0x")
 # Absolute paths of this machine or of any typical one (home, repo, temp, interpreter).
-_HERE = sorted({str(REPO), os.path.expanduser("~"), str(Path(sys.prefix))}, key=len,
-               reverse=True)
+_HERE = sorted(
+    {str(REPO), os.path.expanduser("~"), str(Path(sys.prefix))}, key=len, reverse=True
+)
 ABS_PATH = re.compile(
     "|".join(re.escape(p) for p in _HERE if len(p) > 1)
     + r"|(?<![\w.~])/(?:home|root|work|tmp|Users|usr/lib|usr/local|opt|var/folders|private)/"
@@ -172,20 +173,30 @@ def test_every_figure_has_caption_and_alt_text(notebook):
         alt = meta.get("image", {}).get("alt", "").strip()
         if not caption or not alt:
             bare.append(where(path, i))
-    assert not bare, ("figures without a caption or alt text (set mystnb.figure.caption and "
-                      f"mystnb.image.alt in the cell metadata): {bare}")
+    assert not bare, (
+        "figures without a caption or alt text (set mystnb.figure.caption and "
+        f"mystnb.image.alt in the cell metadata): {bare}"
+    )
 
 
 # ------------------------------------------------------------------ chapter structure
-CHAPTERS = sorted({p.name[:2] for p in NOTEBOOKS if p.name[:2].isdigit() and p.name[:2] != "00"})
+CHAPTERS = sorted(
+    {p.name[:2] for p in NOTEBOOKS if p.name[:2].isdigit() and p.name[:2] != "00"}
+)
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def chapter_markdown(number: str) -> tuple[str, str]:
     """(first page's markdown, markdown of all of the chapter's pages)."""
     pages = sorted(p for p in NOTEBOOKS if p.name.startswith(number))
-    texts = ["\n".join(c.source for c in nbformat.read(p, as_version=4).cells
-                       if c.cell_type == "markdown") for p in pages]
+    texts = [
+        "\n".join(
+            c.source
+            for c in nbformat.read(p, as_version=4).cells
+            if c.cell_type == "markdown"
+        )
+        for p in pages
+    ]
     return texts[0], "\n".join(texts)
 
 
@@ -195,11 +206,18 @@ def test_chapter_structure(number):
     first, text = chapter_markdown(number)
     title = re.search(r"^# (.+)$", first, re.MULTILINE)
     assert title, f"chapter {number}: no '# ' title on its first page"
-    assert HAN.search(title.group(1)), f"chapter {number}: title lacks the Chinese section title"
-    assert re.search(r"what you will learn", first, re.IGNORECASE), \
+    assert HAN.search(title.group(1)), (
+        f"chapter {number}: title lacks the Chinese section title"
+    )
+    assert re.search(r"what you will learn", first, re.IGNORECASE), (
         f"chapter {number}: no 'What you will learn'"
-    assert re.search(r"^## Summary", text, re.MULTILINE), f"chapter {number}: no Summary"
-    assert re.search(r"^## Exercises", text, re.MULTILINE), f"chapter {number}: no Exercises"
+    )
+    assert re.search(r"^## Summary", text, re.MULTILINE), (
+        f"chapter {number}: no Summary"
+    )
+    assert re.search(r"^## Exercises", text, re.MULTILINE), (
+        f"chapter {number}: no Exercises"
+    )
 
 
 @pytest.mark.parametrize("number", CHAPTERS)
@@ -207,20 +225,24 @@ def test_every_exercise_has_a_solution(number):
     _, text = chapter_markdown(number)
     exercises = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
     solutions = set(re.findall(r"```\{solution(?:-start)?\} (\S+)", text))
-    assert len(exercises) >= 3, f"chapter {number}: {len(exercises)} exercises, expected 3-5 or more"
+    assert len(exercises) >= 3, (
+        f"chapter {number}: {len(exercises)} exercises, expected 3-5 or more"
+    )
     missing = [e for e in exercises if e not in solutions]
     assert not missing, f"chapter {number}: exercises without a solution: {missing}"
     folded = re.findall(r"```\{solution(?:-start)?\} \S+\n(?::[^\n]*\n)*", text)
-    assert all(":class: dropdown" in block for block in folded), \
+    assert all(":class: dropdown" in block for block in folded), (
         f"chapter {number}: every solution must be collapsed (:class: dropdown)"
+    )
 
 
 def test_first_code_cell_applies_the_book_style(notebook):
     """One look for every figure: colour-blind-safe palette, font sizes, PNG output."""
     path, nb = notebook
     first = next((c for _, c in code_cells(nb) if c.source.strip()), None)
-    assert first is not None and "use_book_style()" in first.source, \
+    assert first is not None and "use_book_style()" in first.source, (
         f"{path.relative_to(REPO)}: call bpcode.plotting.use_book_style() in the first code cell"
+    )
 
 
 TIMING = re.compile(r"\btime\.(?:perf_counter|process_time|time|monotonic)\b")
@@ -239,7 +261,8 @@ def test_cells_whose_output_is_not_compared_say_why(notebook):
         first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
         assert first.startswith("#"), (
             f"{where(path, i)}: tagged nbval-ignore-output without timing anything; start the "
-            "cell with a comment saying why its output differs between machines")
+            "cell with a comment saying why its output differs between machines"
+        )
 
 
 EQUATION_LABEL = re.compile(r"\$\$\s*\((eq-[\w-]+)\)")
@@ -254,9 +277,13 @@ def test_every_labelled_equation_is_checked_by_a_code_cell(notebook):
     path, nb = notebook
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    unchecked = [label for label in EQUATION_LABEL.findall(markdown)
-                 if not re.search(re.escape(label) + r"(?![\w-])", code)
-                 and label not in DEFINITIONS_ONLY]
+    unchecked = [
+        label
+        for label in EQUATION_LABEL.findall(markdown)
+        if not re.search(re.escape(label) + r"(?![\w-])", code)
+        and label not in DEFINITIONS_ONLY
+    ]
     assert not unchecked, (
         f"{path.relative_to(REPO)}: no code cell names the check of {unchecked}; add the label "
-        "as a comment on the assert that checks the equation")
+        "as a comment on the assert that checks the equation"
+    )

@@ -35,9 +35,16 @@ TOC_FILES = read_toc_files()
 # chapters are long (derivations, code, figures); a page is never empty
 MIN_PAGES_PER_TOC_PAGE, MAX_PAGES_PER_TOC_PAGE = 2, 40
 # MathJax's messages for TeX it cannot typeset (printed in place of the formula)
-MATHJAX_ERRORS = ("Undefined control sequence", "Math input error", "Missing argument for",
-                  "Missing close brace", "Extra close brace", "Misplaced &",
-                  "Extra open brace", "Unknown environment")
+MATHJAX_ERRORS = (
+    "Undefined control sequence",
+    "Math input error",
+    "Missing argument for",
+    "Missing close brace",
+    "Extra close brace",
+    "Misplaced &",
+    "Extra open brace",
+    "Unknown environment",
+)
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 
@@ -52,8 +59,12 @@ def page_title(path: Path) -> str:
     """The first ``# `` heading of a page (.md) or of a notebook's Markdown cells."""
     if path.suffix == ".ipynb":
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        lines = [line for cell in cells if cell["cell_type"] == "markdown"
-                 for line in "".join(cell["source"]).splitlines()]
+        lines = [
+            line
+            for cell in cells
+            if cell["cell_type"] == "markdown"
+            for line in "".join(cell["source"]).splitlines()
+        ]
     else:
         lines = path.read_text(encoding="utf-8").splitlines()
     for line in lines:
@@ -67,26 +78,29 @@ def comparable(text: str) -> str:
     punctuation), straight quotes (Sphinx prints ’ for '), and no whitespace at all
     (pdftotext breaks and spaces lines of a title as the layout has them)."""
     text = unicodedata.normalize("NFKC", text)
-    text = text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"',
-                                         "\u201d": '"'}))
+    text = text.translate(
+        str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+    )
     return re.sub(r"\s+", "", text)
 
 
 def printed_fragments(title: str) -> list[str]:
     """The parts of a Markdown title that print as text: no markup, no ``$math$`` (MathJax
     draws formulas as SVG paths, which have no text in the PDF)."""
-    title = re.sub(r"\{[\w:-]+\}`([^`]*)`", r"\1", title)      # {role}`text`
-    title = re.sub(r"[`*]", "", title)                         # code, emphasis
-    return [comparable(part) for part in re.split(r"\$[^$]*\$", title) if comparable(part)]
+    title = re.sub(r"\{[\w:-]+\}`([^`]*)`", r"\1", title)  # {role}`text`
+    title = re.sub(r"[`*]", "", title)  # code, emphasis
+    return [
+        comparable(part) for part in re.split(r"\$[^$]*\$", title) if comparable(part)
+    ]
 
 
 @dataclass
 class PrintedBook:
     pdf: Path
-    returncode: int      # of make_pdf.main
-    output: str          # what make_pdf printed
-    text: str = ""       # pdftotext output
-    pages: int = 0       # pdfinfo "Pages:"
+    returncode: int  # of make_pdf.main
+    output: str  # what make_pdf printed
+    text: str = ""  # pdftotext output
+    pages: int = 0  # pdfinfo "Pages:"
 
     def __repr__(self) -> str:  # keep pytest's assertion messages short
         return f"PrintedBook(pdf={str(self.pdf)!r}, pages={self.pages})"
@@ -95,12 +109,16 @@ class PrintedBook:
 @pytest.fixture(scope="module")
 def printed(book_builder, tmp_path_factory) -> PrintedBook:
     _require(find_chromium() is not None, INSTALL_HINT)
-    _require(bool(shutil.which("pdftotext") and shutil.which("pdfinfo")),
-             "pdftotext/pdfinfo not found: apt-get install -y poppler-utils")
+    _require(
+        bool(shutil.which("pdftotext") and shutil.which("pdfinfo")),
+        "pdftotext/pdfinfo not found: apt-get install -y poppler-utils",
+    )
     book = book_builder(tmp_path_factory.mktemp("pdf"), builder="singlehtml")
     if book.returncode != 0:
-        pytest.fail(f"the single-page HTML build failed (exit {book.returncode}):\n"
-                    f"{book.log[-4000:]}")
+        pytest.fail(
+            f"the single-page HTML build failed (exit {book.returncode}):\n"
+            f"{book.log[-4000:]}"
+        )
     pdf = book.html.parents[1] / "backprop-book.pdf"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -110,10 +128,12 @@ def printed(book_builder, tmp_path_factory) -> PrintedBook:
         pytest.fail(f"make_pdf.py wrote no PDF (exit {returncode}):\n{printed.output}")
     # -raw: the order in which Chromium drew the text. pdftotext's default reading-order
     # analysis moves the Chinese part of a title (another font) away from the rest.
-    printed.text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True,
-                                  text=True, check=True).stdout
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                          check=True).stdout
+    printed.text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    info = subprocess.run(
+        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     printed.pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
     return printed
 
@@ -143,17 +163,25 @@ def test_pdf_has_every_page_title(printed, path):
     title = page_title(path)
     text = comparable(printed.text)
     missing = [part for part in printed_fragments(title) if part not in text]
-    assert not missing, f"title {title!r} of {docname(path)} not in the PDF text: {missing}"
+    assert not missing, (
+        f"title {title!r} of {docname(path)} not in the PDF text: {missing}"
+    )
 
 
 def test_chinese_titles_have_a_font():
     """pdftotext finds Chinese text even where it printed as empty boxes: check the font."""
     if not any(CJK.search(page_title(p)) for p in TOC_FILES):
         pytest.skip("no Chinese in the titles")
-    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout \
-        if shutil.which("fc-list") else ""
-    _require(bool(fonts.strip()), "no Chinese font: the PDF shows boxes for 中文 "
-             "(apt-get install fonts-noto-cjk)")
+    fonts = (
+        subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+        if shutil.which("fc-list")
+        else ""
+    )
+    _require(
+        bool(fonts.strip()),
+        "no Chinese font: the PDF shows boxes for 中文 "
+        "(apt-get install fonts-noto-cjk)",
+    )
 
 
 def test_pdf_has_no_mathjax_error(printed):

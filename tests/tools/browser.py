@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_NAMES = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 INSTALL_HINT = "Chromium not found: apt-get install -y chromium"
 
 # Headless and offline: every host name except the local server fails to resolve, so a
@@ -47,7 +52,9 @@ def find_chromium() -> str | None:
 @dataclass
 class Server:
     base_url: str
-    requests: list[tuple[str, int, str]] = field(default_factory=list)  # path, status, referer
+    requests: list[tuple[str, int, str]] = field(
+        default_factory=list
+    )  # path, status, referer
 
     def failed(self) -> list[tuple[str, int, str]]:
         return [r for r in self.requests if r[1] >= 400]
@@ -55,7 +62,7 @@ class Server:
 
 class _Handler(SimpleHTTPRequestHandler):
     record: list | None = None
-    inject: bytes = b""                  # added before </body> of every HTML page served
+    inject: bytes = b""  # added before </body> of every HTML page served
     lock = threading.Lock()
 
     def send_head(self):
@@ -75,8 +82,13 @@ class _Handler(SimpleHTTPRequestHandler):
         except (TypeError, ValueError):
             status = 0
         with self.lock:
-            self.record.append((self.path, status, self.headers.get("Referer", "") if
-                                self.headers else ""))
+            self.record.append(
+                (
+                    self.path,
+                    status,
+                    self.headers.get("Referer", "") if self.headers else "",
+                )
+            )
 
     def log_message(self, format, *args):  # keep test output quiet
         pass
@@ -90,8 +102,11 @@ def serve(directory: Path, inject: str = ""):
     themselves are not changed.
     """
     server_info = Server(base_url="")
-    handler = type("Handler", (_Handler,), {"record": server_info.requests,
-                                            "inject": inject.encode("utf-8")})
+    handler = type(
+        "Handler",
+        (_Handler,),
+        {"record": server_info.requests, "inject": inject.encode("utf-8")},
+    )
     httpd = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
     )
@@ -107,20 +122,33 @@ def serve(directory: Path, inject: str = ""):
         thread.join(timeout=10)
 
 
-def run_chromium(exe: str, url: str, *args: str, budget_ms: int = 20000,
-                 timeout: float = 180) -> subprocess.CompletedProcess:
+def run_chromium(
+    exe: str, url: str, *args: str, budget_ms: int = 20000, timeout: float = 180
+) -> subprocess.CompletedProcess:
     """Run headless Chromium once on ``url`` with a throw-away profile."""
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-               f"--virtual-time-budget={budget_ms}", *args, url]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        cmd = [
+            exe,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--virtual-time-budget={budget_ms}",
+            *args,
+            url,
+        ]
+        return subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def dump_dom(exe: str, url: str, budget_ms: int = 20000, *args: str) -> str:
     """The page's DOM after its scripts (MathJax) have run, as HTML text."""
     proc = run_chromium(exe, url, "--dump-dom", *args, budget_ms=budget_ms)
     if proc.returncode != 0:
-        raise RuntimeError(f"chromium failed on {url} (exit {proc.returncode}):\n"
-                           f"{proc.stderr[-2000:]}")
+        raise RuntimeError(
+            f"chromium failed on {url} (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
+        )
     return proc.stdout

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # make `tools` importable
 
-from tools.browser import INSTALL_HINT, dump_dom, find_chromium, run_chromium, serve  # noqa: E402
+from tools.browser import INSTALL_HINT, dump_dom, find_chromium, run_chromium, serve
 
 BUDGET_MS = 60000  # virtual time for MathJax on the whole book in one page
 PRINT_PAGE = "_print.html"
@@ -78,16 +78,24 @@ def main(html_dir: str, pdf_path: str) -> int:
     html = Path(html_dir).resolve()
     pdf = Path(pdf_path).resolve()
     if not (html / "index.html").is_file():
-        print(f"error: {html / 'index.html'} not found; build the single-page HTML first")
+        print(
+            f"error: {html / 'index.html'} not found; build the single-page HTML first"
+        )
         return 1
     exe = find_chromium()
     if exe is None:
         print(f"error: {INSTALL_HINT}")
         return 1
-    if shutil.which("fc-list") and not subprocess.run(
-            ["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip():
-        print("warning: no Chinese font installed, the PDF will show boxes for 中文 "
-              "(apt-get install fonts-noto-cjk)")
+    if (
+        shutil.which("fc-list")
+        and not subprocess.run(
+            ["fc-list", ":lang=zh"], capture_output=True, text=True
+        ).stdout.strip()
+    ):
+        print(
+            "warning: no Chinese font installed, the PDF will show boxes for 中文 "
+            "(apt-get install fonts-noto-cjk)"
+        )
     pdf.parent.mkdir(parents=True, exist_ok=True)
     pdf.unlink(missing_ok=True)
     page = print_page(html)
@@ -95,28 +103,45 @@ def main(html_dir: str, pdf_path: str) -> int:
         url = f"{server.base_url}/{page.name}"
         dom = dump_dom(exe, url, budget_ms=BUDGET_MS)
         # a TeX error is <mjx-merror> in CHTML output, <g data-mml-node="merror"> in SVG
-        errors = re.findall(r'<mjx-merror[^>]*>|<g [^>]*data-mml-node="merror"[^>]*>', dom)
+        errors = re.findall(
+            r'<mjx-merror[^>]*>|<g [^>]*data-mml-node="merror"[^>]*>', dom
+        )
         if dom.count("<mjx-container") < dom.count('class="math'):
-            print("error: MathJax did not typeset every formula (is _static/mathjax there?)")
+            print(
+                "error: MathJax did not typeset every formula (is _static/mathjax there?)"
+            )
             return 1
         if errors:
             said = re.findall(r'data-mjx-error="([^"]*)"', " ".join(errors))[:5]
-            print(f"error: {len(errors)} formula(s) failed to typeset; fix them before "
-                  f"printing. MathJax said: {said}")
+            print(
+                f"error: {len(errors)} formula(s) failed to typeset; fix them before "
+                f"printing. MathJax said: {said}"
+            )
             return 1
-        proc = run_chromium(exe, url, f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-                            budget_ms=BUDGET_MS, timeout=600)
+        proc = run_chromium(
+            exe,
+            url,
+            f"--print-to-pdf={pdf}",
+            "--no-pdf-header-footer",
+            budget_ms=BUDGET_MS,
+            timeout=600,
+        )
     if proc.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
         print(f"error: chromium could not print the PDF:\n{proc.stderr[-2000:]}")
         return 1
     summary = f"{pdf.stat().st_size / 1e6:.1f} MB"
     if shutil.which("pdfinfo"):
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-        pages = [line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")]
+        info = subprocess.run(
+            ["pdfinfo", str(pdf)], capture_output=True, text=True
+        ).stdout
+        pages = [
+            line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")
+        ]
         summary += f", {pages[0]} pages" if pages else ""
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
-                              text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True
+        ).stdout
         if "Backpropagation" not in text:
             print("error: the PDF has no extractable text with the book's title")
             return 1

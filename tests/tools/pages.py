@@ -9,9 +9,18 @@ from urllib.parse import unquote, urlsplit
 
 # (tag, attribute) pairs that point at another resource
 LINK_ATTRS = {
-    ("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"),
-    ("source", "src"), ("iframe", "src"), ("video", "src"), ("audio", "src"),
-    ("embed", "src"), ("object", "data"), ("img", "srcset"), ("source", "srcset"),
+    ("a", "href"),
+    ("link", "href"),
+    ("img", "src"),
+    ("script", "src"),
+    ("source", "src"),
+    ("iframe", "src"),
+    ("video", "src"),
+    ("audio", "src"),
+    ("embed", "src"),
+    ("object", "data"),
+    ("img", "srcset"),
+    ("source", "srcset"),
 }
 REMOTE_PREFIXES = ("http://", "https://", "//")
 NON_FILE_SCHEMES = ("mailto:", "data:", "javascript:", "tel:")
@@ -21,7 +30,7 @@ NON_FILE_SCHEMES = ("mailto:", "data:", "javascript:", "tel:")
 class PageInfo:
     ids: set[str] = field(default_factory=set)
     links: list[tuple[str, str, str]] = field(default_factory=list)  # tag, attr, value
-    math_nodes: int = 0        # Sphinx math elements: <span|div class="math ...">
+    math_nodes: int = 0  # Sphinx math elements: <span|div class="math ...">
     scripts: list[str] = field(default_factory=list)
 
 
@@ -63,8 +72,11 @@ def is_remote(url: str) -> bool:
     return url.lower().startswith(REMOTE_PREFIXES)
 
 
-def broken_local_links(page: Path, root: Path, cache: dict[Path, PageInfo]) -> list[str]:
+def broken_local_links(
+    page: Path, root: Path, cache: dict[Path, PageInfo]
+) -> list[str]:
     """Local links of ``page`` whose file (or ``#anchor`` on that file) does not exist."""
+
     def info_of(path: Path) -> PageInfo:
         if path not in cache:
             cache[path] = parse_html(path.read_text(encoding="utf-8", errors="replace"))
@@ -78,9 +90,14 @@ def broken_local_links(page: Path, root: Path, cache: dict[Path, PageInfo]) -> l
         parts = urlsplit(url)
         if parts.scheme:  # some other scheme: not a local file
             continue
-        target = page if not parts.path else (
-            (root / unquote(parts.path).lstrip("/")) if parts.path.startswith("/")
-            else (page.parent / unquote(parts.path))
+        target = (
+            page
+            if not parts.path
+            else (
+                (root / unquote(parts.path).lstrip("/"))
+                if parts.path.startswith("/")
+                else (page.parent / unquote(parts.path))
+            )
         )
         target = target.resolve()
         if target.is_dir():
@@ -89,10 +106,16 @@ def broken_local_links(page: Path, root: Path, cache: dict[Path, PageInfo]) -> l
             problems.append(f"<{tag} {attr}={url!r}> points outside the built book")
             continue
         if not target.is_file():
-            problems.append(f"<{tag} {attr}={url!r}>: {target.relative_to(root)} does not exist")
+            problems.append(
+                f"<{tag} {attr}={url!r}>: {target.relative_to(root)} does not exist"
+            )
             continue
         fragment = unquote(parts.fragment)
-        if fragment and target.suffix == ".html" and fragment not in info_of(target).ids:
+        if (
+            fragment
+            and target.suffix == ".html"
+            and fragment not in info_of(target).ids
+        ):
             problems.append(
                 f"<{tag} {attr}={url!r}>: no id {fragment!r} on {target.relative_to(root)}"
             )

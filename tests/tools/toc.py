@@ -37,7 +37,9 @@ def read_toc_files(repo: Path = REPO) -> list[Path]:
             candidates = [base.with_name(base.name + ext) for ext in (".ipynb", ".md")]
         found = [c for c in candidates if c.is_file()]
         if not found:
-            raise FileNotFoundError(f"_toc.yml lists {entry!r} but no .ipynb/.md file exists")
+            raise FileNotFoundError(
+                f"_toc.yml lists {entry!r} but no .ipynb/.md file exists"
+            )
         files.append(found[0])
     return files
 

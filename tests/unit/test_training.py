@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bpcode
-from bpcode import (SGD, Adam, Dense, MSELoss, ReLU, Sequential, Sigmoid, SoftmaxCrossEntropy,
+from bpcode import (SGD, Adam, Dense, Identity, MSELoss, ReLU, Sequential, Sigmoid, SoftmaxCrossEntropy,
                     Tanh, accuracy, fit)
 
 
@@ -88,26 +88,8 @@ def test_sgd_momentum_update_rule():
     assert layer.W[0, 0] == pytest.approx(0.42)
 
 
-@pytest.mark.parametrize("shape", [(3, 4), (300, 700), (1000, 140)])
-@pytest.mark.parametrize("layout", ["C", "F"])
-def test_add_scaled_is_bit_identical_to_the_one_line_update(shape, layout):
-    """The chunked update (large contiguous arrays) and its fallback give exactly
-    ``target += scale * x``, also when the array is not a multiple of the chunk."""
-    from bpcode.optim import _CHUNK, add_scaled
-    gen = np.random.default_rng(0)
-    target = np.asarray(gen.standard_normal(shape), order=layout)
-    x = np.asarray(gen.standard_normal(shape), order=layout)
-    expected = target + (-0.37) * x
-    before = target.copy()
-    add_scaled(target, -0.37, x)
-    np.testing.assert_array_equal(target, expected)
-    assert not np.array_equal(target, before)
-    if shape == (1000, 140) and layout == "C":
-        assert target.size > 2 * _CHUNK and target.size % _CHUNK != 0   # several chunks + a tail
-
-
 def test_sgd_on_a_large_layer_matches_the_textbook_rule():
-    layer = Dense(512, 300, rng=0)                  # 153,600 weights: the chunked path
+    layer = Dense(512, 300, rng=0)                  # 153,600 weights
     layer.dW[:] = np.random.default_rng(1).standard_normal(layer.dW.shape)
     layer.db[:] = 1.0
     W0, b0 = layer.W.copy(), layer.b.copy()
@@ -180,79 +162,42 @@ def test_fit_accuracy_on_logits_uses_threshold_zero():
     assert h.metric == [1.0]                   # at threshold 0.5 it would be 0.5
 
 
-# Sequential lets Tanh and ReLU work in the arrays a neighbouring Dense layer hands them
-# (its fresh output forwards, its fresh input gradient backwards) instead of allocating.
-
-class PlainReLU(ReLU):
-    """A subclass: Sequential must use its _forward/_backward, never the overwriting versions."""
-
-
-class PlainTanh(Tanh):
-    """As PlainReLU."""
-
-
-def _two_nets(relu=ReLU, tanh=Tanh):
-    return Sequential([Dense(4, 8, rng=0), relu(), Dense(8, 8, rng=1), tanh(), Dense(8, 3, rng=2)])
-
-
-def _count_calls(monkeypatch, cls, name, counter):
-    original = getattr(cls, name)
-
-    def counted(self, *args):
-        counter[name] = counter.get(name, 0) + 1
-        return original(self, *args)
-    monkeypatch.setattr(cls, name, counted)
-
-
-@pytest.mark.parametrize("optimizer", [lambda m: SGD(m, lr=0.1, momentum=0.5),
-                                       lambda m: Adam(m, lr=0.01)])
-def test_overwriting_activations_train_bit_for_bit_like_the_allocating_ones(monkeypatch, optimizer):
-    rng = np.random.default_rng(3)
-    X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, size=40)
-    calls: dict[str, int] = {}
-    for cls in (ReLU, Tanh):
-        for name in ("_forward_overwrite", "_backward_overwrite"):
-            _count_calls(monkeypatch, cls, name, calls)
-    fast, plain = _two_nets(), _two_nets(PlainReLU, PlainTanh)
-    h_fast = fit(fast, SoftmaxCrossEntropy(), optimizer(fast), X, y, epochs=3, batch_size=7, rng=0)
-    n_fast = dict(calls)
-    h_plain = fit(plain, SoftmaxCrossEntropy(), optimizer(plain), X, y, epochs=3, batch_size=7,
-                  rng=0)
-    # 3 epochs x 6 batches, 2 activations each (forwards: + 2 for fit's check of the data);
-    # the subclasses never take the fast path
-    assert n_fast == {"_forward_overwrite": 38, "_backward_overwrite": 36} == calls
-    assert h_fast.loss == h_plain.loss
-    for (_, a, _), (_, b, _) in zip(fast.parameters(), plain.parameters()):
+def test_train_step_is_one_step_of_fit():
+    """fit is train_step repeated: one full-batch epoch of fit equals one train_step, bit for bit."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(12, 3)), rng.integers(0, 2, size=12)
+    by_fit, by_step = (Sequential([Dense(3, 5, rng=0), Tanh(), Dense(5, 2, rng=1)])
+                       for _ in range(2))
+    h = fit(by_fit, SoftmaxCrossEntropy(), SGD(by_fit, lr=0.3), X, y, epochs=1)
+    value = bpcode.train_step(by_step, SoftmaxCrossEntropy(), SGD(by_step, lr=0.3), X, y)
+    assert h.loss == [value]
+    for (_, a, _), (_, b, _) in zip(by_fit.parameters(), by_step.parameters()):
         np.testing.assert_array_equal(a, b)
 
 
-def test_overwriting_never_touches_the_callers_arrays():
+def test_train_step_uses_public_calls_only():
+    """A Loss or Layer subclass that only overrides the public methods is used by train_step."""
+    calls = []
+
+    class CountingMSE(MSELoss):
+        def forward(self, prediction, target):
+            calls.append("loss.forward")
+            return super().forward(prediction, target)
+
+    model = Sequential([Dense(2, 1, rng=0)])
+    bpcode.train_step(model, CountingMSE(), SGD(model, lr=0.1), np.ones((3, 2)), np.ones((3, 1)))
+    assert calls == ["loss.forward"]
+
+
+def test_forward_and_backward_never_change_the_callers_arrays():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(6, 5))
     for net in (Sequential([ReLU(), Dense(5, 4, rng=0), Tanh(), Dense(4, 4, rng=1), ReLU()]),
-                Sequential([Tanh(), Dense(5, 4, rng=0), ReLU()])):
-        reference = Sequential([PlainReLU() if type(layer) is ReLU else
-                                PlainTanh() if type(layer) is Tanh else layer
-                                for layer in net.layers])
+                Sequential([Tanh(), Dense(5, 4, rng=0), Identity()])):
         X_before = X.copy()
         out = net.forward(X)
-        np.testing.assert_array_equal(X, X_before)          # a first activation copies
+        np.testing.assert_array_equal(X, X_before)
         G = rng.normal(size=out.shape)
         G_before = G.copy()
-        grad_in = net.backward(G)
-        np.testing.assert_array_equal(G, G_before)          # so does a last one
-        np.testing.assert_array_equal(out, reference.forward(X))
-        np.testing.assert_array_equal(grad_in, reference.backward(G))
-
-
-def test_a_dense_subclass_keeps_its_output_untouched():
-    class DenseKeepsOutput(Dense):
-        def _forward(self, X):
-            self.Z = super()._forward(X)
-            return self.Z
-
-    rng = np.random.default_rng(5)
-    net = Sequential([DenseKeepsOutput(3, 6, rng=0), ReLU(), Dense(6, 2, rng=1)])
-    net.forward(rng.normal(size=(10, 3)))
-    assert net.layers[0].Z.min() < 0.0                      # still Z, not ReLU(Z)
-    np.testing.assert_array_equal(net.layers[1]._A, np.maximum(net.layers[0].Z, 0.0))
+        net.backward(G)
+        np.testing.assert_array_equal(G, G_before)

@@ -1,0 +1,210 @@
+"""Misuse that used to give a silently wrong answer: now the right answer or a clear error.
+
+Each test here failed on bpcode 0.1 (checked by running this file against it): the
+comment above each test says what 0.1 did.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import bpcode as bp
+from bpcode import (SGD, BinaryCrossEntropy, Dense, GradCheckReport, Identity, MSELoss, ReLU,
+                    Sequential, Sigmoid, Tanh, fit, gradient_check, numerical_gradient)
+
+RNG = np.random.default_rng(0)
+
+
+def _net(seed: int = 0) -> Sequential:
+    return Sequential([Dense(3, 4, rng=seed), Tanh(), Dense(4, 2, rng=seed + 1)])
+
+
+# -- one layer object at two places ---------------------------------------------------------
+# 0.1: accepted; the gradient check of the network failed with relative errors of 0.2-0.75.
+@pytest.mark.parametrize("build", [
+    lambda t, d: [Dense(3, 3, rng=0), t, Dense(3, 3, rng=1), t],            # a reused Tanh
+    lambda t, d: [d, Tanh(), d],                                           # a tied Dense
+    lambda t, d: [d, Tanh(), Sequential([d, Tanh()])],                     # inside a sub-network
+], ids=["reused-tanh", "tied-dense", "nested"])
+def test_a_layer_used_twice_is_rejected_when_the_network_is_built(build):
+    tanh, dense = Tanh(), Dense(3, 3, rng=2)
+    with pytest.raises(ValueError, match="used twice") as info:
+        Sequential(build(tanh, dense))
+    message = str(info.value)
+    assert "Tanh()" in message or "Dense(3 -> 3)" in message
+    assert "position" in message
+
+
+def test_the_positions_of_a_reused_layer_are_named():
+    tanh = Tanh()
+    with pytest.raises(ValueError, match=r"at position 1 and at position 3"):
+        Sequential([Dense(3, 3, rng=0), tanh, Dense(3, 3, rng=1), tanh])
+
+
+# -- a stale cache -------------------------------------------------------------------------
+# 0.1: backward silently used the cache of the layer's last (other) forward pass.
+@pytest.mark.parametrize("other_rows", [5, 7], ids=["same-batch-size", "other-batch-size"])
+def test_a_layer_run_on_other_data_before_the_networks_backward_is_detected(other_rows):
+    model = _net()
+    X = RNG.standard_normal((5, 3))
+    out = model.forward(X)
+    model[0].forward(RNG.standard_normal((other_rows, 3)))     # e.g. to look at a layer
+    with pytest.raises(RuntimeError, match=r"layer 0 \(Dense\(3 -> 4\)\) was run on other data"):
+        model.backward(np.ones_like(out))
+    model.forward(X)                                           # a new forward pass: fine again
+    model.backward(np.ones_like(out))
+
+
+def test_a_stale_layer_inside_a_nested_network_is_detected():
+    inner = Sequential([Dense(4, 4, rng=3), Tanh()])
+    model = Sequential([Dense(3, 4, rng=0), inner, Dense(4, 1, rng=1)])
+    out = model.forward(RNG.standard_normal((5, 3)))
+    inner[1].forward(RNG.standard_normal((5, 4)))
+    with pytest.raises(RuntimeError, match=r"layer 1 .*layer 1 \(Tanh\(\)\)"):
+        model.backward(np.ones_like(out))
+
+
+def _gradients(model, X, G):
+    model.forward(X)
+    model.backward(G)
+    return [g.copy() for _, _, g in model.parameters()]
+
+
+# 0.1: the network kept a reference to the caller's X, so changing X changed dW.
+def test_changing_the_input_in_place_after_forward_does_not_change_the_gradients():
+    model = _net()
+    X = RNG.standard_normal((5, 3))
+    G = RNG.standard_normal((5, 2))
+    expected = _gradients(model, X.copy(), G)
+    model.forward(X)
+    X *= 10.0                                                   # the caller reuses its buffer
+    model.backward(G)
+    for (_, _, got), want in zip(model.parameters(), expected):
+        np.testing.assert_array_equal(got, want)
+
+
+# 0.1: the returned array was the cached one; `out -= y` changed what backward used.
+@pytest.mark.parametrize("make", [lambda: Sequential([Dense(3, 2, rng=0), Sigmoid()]),
+                                  lambda: Sigmoid(), lambda: Tanh(), lambda: Identity()],
+                         ids=["network", "sigmoid", "tanh", "identity"])
+def test_the_output_of_forward_cannot_be_changed_in_place(make):
+    layer = make()
+    out = layer.forward(RNG.standard_normal((4, 3)))
+    with pytest.raises(ValueError, match="read-only"):
+        out -= 1.0
+    assert not out.flags.writeable
+
+
+# 0.1: Identity().forward(X) returned the caller's own array.
+def test_identity_does_not_hand_back_the_callers_array():
+    X = RNG.standard_normal((4, 3))
+    out = Identity().forward(X)
+    assert out is not X and not np.shares_memory(out, X)
+    X[0, 0] = 99.0
+    assert out[0, 0] != 99.0
+
+
+# -- fit -----------------------------------------------------------------------------------
+# 0.1: predictions were checked only before training; once they left [0, 1] the loss
+# clipped them and recorded about 1e-12 as if the model were perfect.
+def test_fit_with_probability_bce_stops_when_an_output_leaves_0_1():
+    model = Sequential([Dense(1, 1, rng=0), Identity()])
+    model[0].W = np.array([[0.5]])
+    X, y = np.array([[0.2], [0.9]]), np.array([[1.0], [1.0]])
+    with pytest.raises(ValueError, match=r"epoch \d+.*probabilities in \[0, 1\]"):
+        fit(model, BinaryCrossEntropy(), SGD(model, lr=1.0), X, y, epochs=50)
+
+
+# 0.1: the update after the last loss was never checked; fit returned normally with W = inf.
+def test_fit_reports_parameters_made_non_finite_by_the_last_update():
+    model = Sequential([Dense(1, 1, rng=0)])
+    model[0].W = np.array([[1.0]])
+    X, y = np.array([[1e5]]), np.array([[0.0]])
+    with pytest.raises(bp.TrainingDivergedError, match=r"0\.W .*epoch 1") as info, \
+            np.errstate(over="ignore"):                     # lr * dW overflows to inf
+        fit(model, MSELoss(), SGD(model, lr=1e300), X, y, epochs=1)
+    assert info.value.epoch == 1
+    assert not np.isfinite(model[0].W).all()
+
+
+# -- gradient checking ---------------------------------------------------------------------
+# 0.1: Python's max() skipped a NaN that was not the first value: max_error 0.1, passed().
+def test_a_nan_error_anywhere_makes_the_report_fail():
+    errors = {"0.W": 1e-12, "0.b": float("nan"), "input": 1e-11}
+    report = GradCheckReport(errors, dict(errors), {}, {}, 1e-5)
+    assert np.isnan(report.max_error)
+    assert not report.passed()
+
+
+# 0.1: float32 finite differences were off by ~1e-3 without a word.
+def test_numerical_gradient_warns_about_float32():
+    x = np.ones(3, dtype=np.float32)
+    with pytest.warns(bp.PrecisionWarning, match="float32"):
+        numerical_gradient(lambda: float(np.sum(x ** 2)), x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                      # float64: no warning
+        numerical_gradient(lambda: 1.0, np.ones(3))
+
+
+# 0.1: on a fresh ReLU network (zero biases) the XOR input (0, 0) puts every first-layer
+# unit exactly on the kink; the check "failed" with no hint why.
+def test_gradient_check_counts_units_at_a_relu_kink():
+    model = Sequential([Dense(2, 4, rng=0), ReLU(), Dense(4, 1, rng=1)])
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    report = gradient_check(model, MSELoss(), X, y)
+    assert report.n_near_kinks >= 4                           # the 4 units of sample (0, 0)
+    assert f"{report.n_near_kinks} input(s)" in str(report) and "kink" in str(report)
+    away = gradient_check(model, MSELoss(), X + 0.5, y)      # no unit at z = 0
+    assert away.n_near_kinks == 0 and "kink" not in str(away)
+
+
+# -- arguments that were accepted and failed later, or meant something else -------------
+# 0.1: SGD(Sequential) (the class) was accepted and failed at the first step.
+def test_an_optimizer_needs_a_model_instance():
+    with pytest.raises(TypeError, match="the class Sequential itself"):
+        SGD(Sequential, lr=0.1)
+    with pytest.raises(TypeError, match="model must be a Layer"):
+        SGD([Dense(2, 2)], lr=0.1)
+
+
+# 0.1: bool("False") is True, so from_logits="False" meant from_logits=True.
+@pytest.mark.parametrize("value", ["False", "True", 0, 1, None])
+def test_from_logits_must_be_a_bool(value):
+    with pytest.raises(TypeError, match=r"from_logits must be True or False"):
+        BinaryCrossEntropy(from_logits=value)
+
+
+# 0.1: an initialiser that returned NaN was accepted.
+def test_an_initialiser_returning_nan_is_rejected():
+    def bad(n_in, n_out, rng):
+        return np.full((n_in, n_out), np.nan)
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\).*NaN"):
+        Dense(2, 3, init=bad)
+
+
+# 0.1: a W of another shape was accepted and gave a raw NumPy error at the next step.
+def test_assigning_a_parameter_of_the_wrong_shape_fails_at_the_assignment():
+    layer = Dense(2, 3, rng=0)
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\)\.W must have shape \(2, 3\), got "
+                                         r"shape \(3, 2\)"):
+        layer.W = np.ones((3, 2))
+    with pytest.raises(ValueError, match=r"\.b must have shape \(3,\)"):
+        layer.b = np.zeros(4)
+    with pytest.raises(ValueError, match="NaN"):
+        layer.W = np.full((2, 3), np.nan)
+    with pytest.raises(TypeError, match="numeric"):
+        layer.W = np.full((2, 3), "a")
+
+
+# 0.1: an integer W was accepted and the update W -= lr * dW raised a raw casting error.
+def test_an_integer_parameter_becomes_float64_and_trains():
+    model = Sequential([Dense(2, 1, rng=0)])
+    model[0].W = np.array([[1], [-1]])
+    assert model[0].W.dtype == np.float64
+    X, y = np.array([[1.0, 2.0]]), np.array([[0.5]])
+    fit(model, MSELoss(), SGD(model, lr=0.1), X, y, epochs=3)
+    assert model[0].W.dtype == np.float64 and not np.array_equal(model[0].W, [[1], [-1]])
