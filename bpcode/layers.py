@@ -304,7 +304,9 @@ class Dense(Layer):
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._X = X                          # BP4 needs the layer's input
-        return X @ self.W + self.b           # Z = X W + 1b
+        Z = X @ self.W
+        Z += self.b                          # Z = X W + 1b: b added to every row
+        return Z
 
     def _backward(self, delta: np.ndarray) -> np.ndarray:
         self._parameter_gradients(delta)

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import check_positive_int
+from ._checks import NonFiniteError, check_positive_int
 
 
 def predict_labels(output: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -55,14 +55,14 @@ def _predict(output: object, threshold: float, where: str) -> np.ndarray:
 
 
 def _check_finite(a: np.ndarray, name: str, where: str) -> None:
-    """Raise ValueError naming the first nan or inf entry of ``a`` (row, column)."""
+    """Raise NonFiniteError naming the first nan or inf entry of ``a`` (row, column)."""
     if a.dtype.kind not in "fc":                   # integers and booleans are finite
         return
     bad = np.argwhere(~np.isfinite(a))
     if len(bad):
         index = tuple(int(i) for i in bad[0])
         at = "".join(f" {axis} {i}," for axis, i in zip(("at row", "column"), index))
-        raise ValueError(f"{where}: {name} contains NaN or infinity (first{at} value "
+        raise NonFiniteError(f"{where}: {name} contains NaN or infinity (first{at} value "
                          f"{a[index]}; {len(bad)} of {a.size} entries); it must be finite")
 
 

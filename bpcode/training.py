@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
@@ -24,6 +22,9 @@ def train_step(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray,
                Y: np.ndarray) -> float:
     """One step of gradient descent on the batch ``(X, Y)``; return the loss before the step.
 
+    The article's four steps, through the public methods only: the forward pass, the
+    error (the loss), the backward pass and the update.
+
     Parameters
     ----------
     model : Layer
@@ -42,11 +43,12 @@ def train_step(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray,
     NonFiniteError
         If the network's output or the loss is NaN or infinite.
     """
-    value = loss.forward(model.forward(X), Y)        # 1. forward pass, 2. error
+    out = model.forward(X)                              # 1. forward pass
+    value = loss.forward(out, Y)                        # 2. error
     if not math.isfinite(value):
         raise NonFiniteError(f"train_step: the loss is {value}")
     model.backward(loss.backward(), input_grad=False)   # 3. backward pass
-    optimizer.step()                                 # 4. update
+    optimizer.step()                                    # 4. update
     return value
 
 
@@ -147,27 +149,34 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
     gen = as_generator(rng, "fit")
     history = History()
     order = np.arange(n)
-    for epoch in range(1, epochs + 1):
-        if shuffle and batch_size < n:
-            gen.shuffle(order)                       # a new random order every epoch
-        total = 0.0
-        for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
-            with _errors_name_the_epoch(epoch, history, optimizer):
+    try:
+        for epoch in range(1, epochs + 1):
+            if shuffle and batch_size < n:
+                gen.shuffle(order)                   # a new random order every epoch
+            total = 0.0
+            for start in range(0, n, batch_size):
+                batch = order[start:start + batch_size]
                 total += train_step(model, loss, optimizer, X[batch], y[batch]) * len(batch)
-        history.loss.append(total / n)
-        _check_parameters(model, epoch, history)     # the epoch's last update included
-        if metric_fn is not None:
-            history.metric.append(float(metric_fn(y, model.forward(X))))
-        if validation is not None:
-            X_val, y_val = validation
-            out_val = model.forward(X_val)
-            history.val_loss.append(loss.forward(out_val, y_val))
+            history.loss.append(total / n)
+            _check_parameters(model, epoch)          # the epoch's last update included
             if metric_fn is not None:
-                history.val_metric.append(float(metric_fn(y_val, out_val)))
-        if verbose and (epoch % verbose == 0 or epoch == epochs):
-            extra = f", val_loss {history.val_loss[-1]:.4f}" if history.val_loss else ""
-            print(f"epoch {epoch:5d}: loss {history.loss[-1]:.4f}{extra}")
+                history.metric.append(float(metric_fn(y, model.forward(X))))
+            if validation is not None:
+                X_val, y_val = validation
+                out_val = model.forward(X_val)
+                history.val_loss.append(loss.forward(out_val, y_val))
+                if metric_fn is not None:
+                    history.val_metric.append(float(metric_fn(y_val, out_val)))
+            if verbose and (epoch % verbose == 0 or epoch == epochs):
+                extra = f", val_loss {history.val_loss[-1]:.4f}" if history.val_loss else ""
+                print(f"epoch {epoch:5d}: loss {history.loss[-1]:.4f}{extra}")
+    except NonFiniteError as error:
+        raise TrainingDivergedError(
+            f"fit: training diverged in epoch {epoch} ({error}); the learning rate "
+            f"({optimizer.lr:g}) is probably too large, or the inputs are badly scaled",
+            epoch, history) from None
+    except ValueError as error:                      # e.g. an output left what the loss needs
+        raise ValueError(f"fit, epoch {epoch}: {error}") from None
     return history
 
 
@@ -227,23 +236,7 @@ def _check_data(model: Layer, loss: Loss, X: object, y: object, where: str, x_na
     return np.asarray(X), np.asarray(y)
 
 
-def _check_parameters(model: Layer, epoch: int, history: History) -> None:
+def _check_parameters(model: Layer, epoch: int) -> None:
     for name, value, _ in model.parameters():
         if not np.isfinite(value).all():
-            raise TrainingDivergedError(
-                f"fit: parameter {name} became NaN or infinite in epoch {epoch}; the learning "
-                "rate is probably too large, or the inputs are badly scaled", epoch, history)
-
-
-@contextmanager
-def _errors_name_the_epoch(epoch: int, history: History, optimizer: Optimizer) -> Iterator[None]:
-    """Report an error of a training step with the epoch it happened in."""
-    try:
-        yield
-    except NonFiniteError as error:
-        raise TrainingDivergedError(
-            f"fit: training diverged in epoch {epoch} ({error}); the learning rate "
-            f"({optimizer.lr:g}) is probably too large, or the inputs are badly scaled",
-            epoch, history) from None
-    except ValueError as error:                      # e.g. an output left what the loss needs
-        raise ValueError(f"fit, epoch {epoch}: {error}") from None
+            raise NonFiniteError(f"parameter {name} became NaN or infinite")

@@ -1,13 +1,19 @@
-"""Bad input gets a clear error; extreme input gets no overflow, no NaN."""
+"""Bad input gets a clear error; extreme input gets no overflow, no NaN.
 
+The error tests check the exception type and the facts a user needs to find the mistake
+(the layer, the argument, the shapes and values, the position, the epoch), not the
+wording of the sentence around them: see :func:`assert_mentions`.
+"""
+
+import re
 import warnings
 
 import numpy as np
 import pytest
 
 import bpcode
-from bpcode import (SGD, BinaryCrossEntropy, Dense, Embedding, MSELoss, Sequential, Sigmoid,
-                    SoftmaxCrossEntropy, Tanh, TrainingDivergedError, fit)
+from bpcode import (SGD, BinaryCrossEntropy, Dense, Embedding, MSELoss, NonFiniteError,
+                    Sequential, Sigmoid, SoftmaxCrossEntropy, Tanh, TrainingDivergedError, fit)
 from bpcode.functional import log_softmax, logsumexp, sigmoid, softmax
 
 
@@ -16,56 +22,76 @@ def net():
     return Sequential([Dense(2, 3, rng=0), Tanh(), Dense(3, 1, rng=1), Sigmoid()])
 
 
+def assert_mentions(info, *facts):
+    """The message of the error caught in ``info`` contains every one of ``facts``.
+
+    A fact is a name, shape, value or position as the user would write it
+    (``"Dense(2 -> 4)"``, ``"grad_out"``, ``"(4, 3)"``, ``"epoch 5"``). It must stand on its
+    own, so that ``"3"`` is not found inside ``"30"`` or ``"n_in"`` inside ``"n_in2"``.
+    """
+    message = str(info.value)
+    missing = [fact for fact in facts
+               if not re.search(rf"(?<![\w.]){re.escape(fact)}(?!\w)", message)]
+    assert not missing, f"{missing} not in the message {message!r}"
+
+
 # -- shapes -----------------------------------------------------------------
 def test_wrong_input_width_names_layer_and_shapes():
-    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\): expected input of shape "
-                                         r"\(n_samples, 2\), got shape \(4, 3\)"):
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\)") as info:
         Dense(2, 3, rng=0).forward(np.ones((4, 3)))
+    assert_mentions(info, "(n_samples, 2)", "(4, 3)")
 
 
 def test_wrong_input_width_in_a_network(net):
-    with pytest.raises(ValueError, match=r"first layer Dense\(2 -> 3\).*\(n_samples, 2\).*\(5, 4\)"):
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\)") as info:
         net.forward(np.ones((5, 4)))
+    assert_mentions(info, "layer 0", "(n_samples, 2)", "(5, 4)")
 
 
 def test_one_dimensional_input_suggests_reshape():
-    with pytest.raises(ValueError, match=r"must be 2-D.*got 1-D array of shape \(2,\).*reshape"):
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\)") as info:
         Dense(2, 3, rng=0).forward(np.ones(2))
+    assert_mentions(info, "input", "2-D", "(2,)", "X.reshape(-1, 1)")
 
 
 def test_mismatched_target_shape(net):
     out = net.forward(np.ones((4, 2)))
-    with pytest.raises(ValueError, match=r"MSELoss\(\): target must have 1 column.*\(4, 2\)"):
+    with pytest.raises(ValueError, match=r"MSELoss\(\)") as info:
         MSELoss().forward(out, np.ones((4, 2)))
-    with pytest.raises(ValueError, match=r"prediction has 4 samples but target has 3"):
+    assert_mentions(info, "target", "1 column", "(4, 2)")
+    with pytest.raises(ValueError, match=r"MSELoss\(\)") as info:
         MSELoss().forward(out, np.ones((3, 1)))
+    assert_mentions(info, "prediction", "target", "4", "3")      # the two sample counts
 
 
 def test_grad_out_shape_checked():
     layer = Dense(2, 3, rng=0)
     layer.forward(np.ones((4, 2)))
-    with pytest.raises(ValueError, match=r"grad_out must have the shape of the last output \(4, 3\), got \(4, 2\)"):
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\)") as info:
         layer.backward(np.ones((4, 2)))
+    assert_mentions(info, "grad_out", "(4, 3)", "(4, 2)")
 
 
 # -- order of calls -----------------------------------------------------------
 @pytest.mark.parametrize("layer", [Dense(2, 2, rng=0), Tanh(), Sequential([Dense(2, 2, rng=0)])],
                          ids=repr)
 def test_backward_before_forward(layer):
-    with pytest.raises(RuntimeError, match=r"backward\(\) called before forward\(\)"):
+    with pytest.raises(RuntimeError, match=re.escape(repr(layer))) as info:
         layer.backward(np.ones((1, 2)))
+    assert_mentions(info, "backward()", "forward()")
 
 
 def test_backward_after_clear_cache(net):
     X = np.ones((4, 2))
     net.forward(X)
     net.clear_cache()
-    with pytest.raises(RuntimeError, match=r"after clear_cache\(\)"):
+    with pytest.raises(RuntimeError, match=r"clear_cache\(\)"):
         net.backward(np.ones((4, 1)))
     net.forward(X)
     net.layers[2].clear_cache()                     # one layer only
-    with pytest.raises(RuntimeError, match=r"layer 2 \(Dense\(3 -> 1\)\) has nothing cached"):
+    with pytest.raises(RuntimeError, match=r"layer 2 \(Dense\(3 -> 1\)\)") as info:
         net.backward(np.ones((4, 1)))
+    assert_mentions(info, "clear_cache()")
     net.forward(X)                                  # a new forward pass refills every cache
     assert net.backward(np.ones((4, 1))).shape == (4, 2)
 
@@ -77,7 +103,8 @@ def test_cached_arrays_are_what_backward_needs(net):
     dense0, tanh, dense1, sigmoid_layer = net.layers
     assert [a.shape for a in dense0.cached_arrays()] == [(5, 2)]
     assert tanh.cached_arrays()[0] is dense1.cached_arrays()[0]      # one array, two owners
-    assert sigmoid_layer.cached_arrays()[0] is out
+    # forward returns a read-only view of the array the Sigmoid keeps (no copy)
+    assert out.base is sigmoid_layer.cached_arrays()[0] and not out.flags.writeable
     distinct = {id(a): a for a in net.cached_arrays()}
     assert sum(a.nbytes for a in distinct.values()) == 8 * 5 * (2 + 3 + 1)
     params = {id(a) for _, value, grad in net.parameters() for a in (value, grad)}
@@ -88,8 +115,9 @@ def test_cached_arrays_are_what_backward_needs(net):
 
 @pytest.mark.parametrize("loss", [MSELoss(), BinaryCrossEntropy(), SoftmaxCrossEntropy()], ids=repr)
 def test_loss_backward_before_forward(loss):
-    with pytest.raises(RuntimeError, match=r"backward\(\) called before forward\(\)"):
+    with pytest.raises(RuntimeError, match=re.escape(repr(loss))) as info:
         loss.backward()
+    assert_mentions(info, "backward()", "forward()")
 
 
 # -- values and dtypes ----------------------------------------------------------

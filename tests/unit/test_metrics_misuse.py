@@ -14,7 +14,8 @@ NAN, INF = float("nan"), float("inf")
     (np.array([[NAN, NAN], [NAN, NAN]]), r"row 0, column 0"),            # the first bad entry
 ])
 def test_predict_labels_rejects_nan_outputs(output, where):
-    # before: a NaN score became class 0 (NaN > 0.5 is False; argmax picks the NaN column)
+    # before: NaN became a label: class 0 with one column (NaN > 0.5 is False), else the
+    # NaN's column (argmax returns the first NaN)
     with pytest.raises(ValueError, match=r"predict_labels: output contains NaN") as info:
         predict_labels(output)
     assert info.match(rf"first at {where}, value nan")

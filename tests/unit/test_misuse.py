@@ -123,7 +123,7 @@ def test_fit_reports_parameters_made_non_finite_by_the_last_update():
     model = Sequential([Dense(1, 1, rng=0)])
     model[0].W = np.array([[1.0]])
     X, y = np.array([[1e5]]), np.array([[0.0]])
-    with pytest.raises(bp.TrainingDivergedError, match=r"0\.W .*epoch 1") as info, \
+    with pytest.raises(bp.TrainingDivergedError, match=r"epoch 1.*parameter 0\.W") as info, \
             np.errstate(over="ignore"):                     # lr * dW overflows to inf
         fit(model, MSELoss(), SGD(model, lr=1e300), X, y, epochs=1)
     assert info.value.epoch == 1
