@@ -67,8 +67,7 @@ def as_float_array(X: object, where: object, name: str = "input", *, ndim: Optio
                          f"shape {arr.shape}{hint}")
     if arr.size == 0:
         raise ValueError(f"{_name(where)}: {name} is empty (shape {arr.shape})")
-    arr = np.array(arr, dtype=np.float64, copy=True) if copy else arr.astype(np.float64,
-                                                                              copy=False)
+    arr = arr.astype(np.float64, copy=copy)
     if finite:
         check_finite(arr, where, name)
     return arr

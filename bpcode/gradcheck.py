@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ._checks import check_instance, check_positive_float
+from ._checks import check_finite, check_instance, check_positive_float
 from .layers import Layer
 from .losses import Loss
 
@@ -217,6 +217,8 @@ def gradient_check(model: Layer, loss: Optional[Loss], X: np.ndarray,
         check_instance(loss, Loss, "loss", where, "MSELoss()")
     eps = check_positive_float(eps, "eps", where)
     X = np.array(X)                                   # a private copy we may perturb
+    if X.dtype.kind == "f":
+        check_finite(X, where, "X")
     out = model.forward(X)                            # checks X as the model does
     if loss is None:
         R = np.random.default_rng(seed).standard_normal(out.shape)

@@ -61,6 +61,7 @@ class Layer:
 
     params: tuple[str, ...] = ()
     training: bool = True
+    takes_token_ids: bool = False       # True for an Embedding (integer input)
     n_in: Optional[int] = None
     _cache: tuple[str, ...] = ()        # attributes that hold what backward needs from forward
     _out_shape: Optional[tuple[int, ...]] = None
@@ -81,7 +82,8 @@ class Layer:
             Read-only: the backward pass may need it (copy it to change it).
         """
         out = self._recorded_forward(self._check_input(X))
-        return _read_only(out)
+        out.flags.writeable = False                  # backward may need it as it is
+        return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> Optional[np.ndarray]:
         """Back-propagate ``grad_out`` = ∂L/∂(output) through the layer.
@@ -424,7 +426,7 @@ class Sequential(Layer):
                 what = (f"the class {layer.__name__} itself, not an instance"
                         if isinstance(layer, type) else type(layer).__name__)
                 raise TypeError(f"Sequential: item {i} is {what}, not a Layer")
-            if i > 0 and getattr(layer, "takes_token_ids", False):
+            if i > 0 and layer.takes_token_ids:
                 raise ValueError(f"Sequential: expected an Embedding (it takes token ids) only "
                                  f"as the first layer, got {layer!r} as layer {i}")
         _reject_reused_layers(self)
@@ -439,6 +441,14 @@ class Sequential(Layer):
                     f"layer {i - 1} {self.layers[i - 1]!r}")
             width = layer._out_width(width)
         self._forward_ids: list[Optional[int]] = []
+        self._networks_inside = [layer for layer in self.layers if layer.layers_inside()]
+        self._layers_with_parameters = [(i, layer) for i, layer in enumerate(self.layers)
+                                        if layer.params or layer.layers_inside()]
+
+    @property
+    def takes_token_ids(self) -> bool:         # type: ignore[override]
+        """True if the network starts with an Embedding."""
+        return self.layers[0].takes_token_ids
 
     @property
     def n_in(self) -> Optional[int]:           # type: ignore[override]
@@ -479,6 +489,9 @@ class Sequential(Layer):
         problem = super()._cache_problem()
         if problem is not None:
             return problem
+        if ([layer._forward_id for layer in self.layers] == self._forward_ids
+                and all(net._cache_problem() is None for net in self._networks_inside)):
+            return None
         for i, (layer, recorded) in enumerate(zip(self.layers, self._forward_ids)):
             if layer._forward_id is None:
                 return (f"layer {i} ({layer!r}) has nothing cached to go back through: its "
@@ -529,7 +542,7 @@ class Sequential(Layer):
     def parameters(self) -> list[Param]:
         """Return every layer's parameters, named ``"<layer index>.<name>"`` (e.g. ``"0.W"``)."""
         return [(f"{i}.{name}", value, grad)
-                for i, layer in enumerate(self.layers)
+                for i, layer in self._layers_with_parameters
                 for name, value, grad in layer.parameters()]
 
     @property
@@ -571,11 +584,3 @@ def _reject_reused_layers(model: Layer) -> None:
             seen[id(inner)] = f"position {where}"
             visit(inner, f"{where}.")
     visit(model, "")
-
-
-def _read_only(out: np.ndarray) -> np.ndarray:
-    """A read-only view of ``out``: the caller cannot change what backward will use."""
-    view = out.view()
-    view.flags.writeable = False
-    return view
-

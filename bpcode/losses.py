@@ -14,9 +14,11 @@ probabilities P, targets Y.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._checks import as_float_array, check_bool, check_finite, check_positive_float
+from ._checks import NonFiniteError, as_float_array, check_bool, check_finite, check_positive_float
 from .functional import sigmoid
 
 
@@ -51,9 +53,10 @@ class Loss:
             raise ValueError(f"{self!r}: prediction has {len(prediction)} samples but target "
                              f"has {len(Y)}")
         value = self._forward(prediction, Y)
-        if not np.isfinite(value):                       # find out why (only then: a pass)
-            check_finite(prediction, self, "prediction")
+        if not math.isfinite(value):                     # finite inputs, too large a loss
             check_finite(Y, self, "target")
+            raise NonFiniteError(f"{self!r}: the loss is {value} (the prediction is finite, "
+                                 f"from {prediction.min():g} to {prediction.max():g})")
         self._has_forward = True
         return value
 
@@ -72,14 +75,16 @@ class Loss:
         return self.forward(prediction, target)
 
     def _check_prediction(self, prediction: object) -> np.ndarray:
-        """The prediction as a finite float64 array of shape (n_samples, n_outputs)."""
+        """The prediction as a float64 array of shape (n_samples, n_outputs)."""
         P = np.asarray(prediction)
         if P.dtype.kind != "f" or P.ndim != 2 or P.size == 0:
             raise ValueError(
                 f"{self!r}: prediction must be a non-empty 2-D float array of shape "
                 f"(n_samples, n_outputs), got {P.ndim}-D array of dtype {P.dtype} and "
                 f"shape {P.shape}")
-        return as_float_array(P, self, "prediction", copy=False, finite=False)
+        P = P if P.dtype == np.float64 else P.astype(np.float64)
+        check_finite(P, self, "prediction")             # a diverged network's output
+        return P
 
     def _check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
         """The target as a float64 array of the prediction's ``shape``."""
@@ -112,7 +117,7 @@ class MSELoss(Loss):
     def _forward(self, Y_hat: np.ndarray, Y: np.ndarray) -> float:
         self._n = len(Y)
         self._residual = Y_hat - Y
-        return 0.5 * float(np.sum(self._residual ** 2)) / self._n
+        return 0.5 * float(np.vdot(self._residual, self._residual)) / self._n   # Σ r²
 
     def _backward(self) -> np.ndarray:
         return self._residual / self._n                      # ∂L/∂Ŷ = (Ŷ − Y)/n
@@ -198,8 +203,10 @@ class SoftmaxCrossEntropy(Loss):
         if labels.ndim != 1:                                 # one-hot or probability rows
             Y = super()._check_target(target, shape)
             if Y.min() < 0.0 or np.abs(Y.sum(axis=1) - 1.0).max() > 1e-6:
+                row = int(np.argmax((Y < 0.0).any(axis=1) | (np.abs(Y.sum(axis=1) - 1.0) > 1e-6)))
                 raise ValueError(f"{self!r}: 2-D targets must be one-hot or probability "
-                                 "rows (non-negative, each row summing to 1)")
+                                 f"rows (non-negative, each row summing to 1), got row {row} = "
+                                 f"{Y[row]} (sum {Y[row].sum():g})")
             return Y
         if labels.size == 0:
             raise ValueError(f"{self!r}: target is empty")
@@ -209,11 +216,21 @@ class SoftmaxCrossEntropy(Loss):
             raise TypeError(f"{self!r}: 1-D targets must be integer class labels, "
                             f"got dtype {labels.dtype}")
         n_classes = shape[1]
-        if labels.min() < 0 or labels.max() >= n_classes:
-            raise ValueError(f"{self!r}: class labels must lie in [0, {n_classes}) for "
-                             f"{n_classes} logits, got values from {labels.min()} to "
-                             f"{labels.max()}")
-        return np.eye(n_classes)[labels]                     # one-hot rows
+        if len(self._identity) != n_classes:
+            self._identity = np.eye(n_classes)
+        if labels.dtype.kind == "i" and labels.min() < 0:   # would count from the end
+            raise self._label_error(labels, n_classes)
+        try:
+            return self._identity[labels]                    # one-hot rows
+        except IndexError:                                   # a label >= n_classes
+            raise self._label_error(labels, n_classes) from None
+
+    _identity = np.eye(0)
+
+    def _label_error(self, labels: np.ndarray, n_classes: int) -> ValueError:
+        return ValueError(f"{self!r}: class labels must lie in [0, {n_classes}) for "
+                          f"{n_classes} logits, got values from {labels.min()} to "
+                          f"{labels.max()}")
 
     def _forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
         self._n = len(Z)

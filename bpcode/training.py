@@ -231,8 +231,8 @@ def _check_data(model: Layer, loss: Loss, X: object, y: object, where: str, x_na
     try:
         loss.forward(out, y)
     except (TypeError, ValueError) as error:
-        raise type(error)(f"{where}: {y_name} (shape {np.shape(y)}) does not fit the loss and "
-                          f"the model's output of shape {out.shape}: {error}") from None
+        raise type(error)(f"{where}: the loss cannot take {y_name} (shape {np.shape(y)}) with "
+                          f"the model's output (shape {out.shape}) for {x_name}: {error}") from None
     return np.asarray(X), np.asarray(y)
 
 

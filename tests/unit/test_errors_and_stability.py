@@ -12,8 +12,20 @@ import numpy as np
 import pytest
 
 import bpcode
-from bpcode import (SGD, BinaryCrossEntropy, Dense, Embedding, MSELoss, NonFiniteError,
-                    Sequential, Sigmoid, SoftmaxCrossEntropy, Tanh, TrainingDivergedError, fit)
+from bpcode import (
+    SGD,
+    BinaryCrossEntropy,
+    Dense,
+    Embedding,
+    MSELoss,
+    NonFiniteError,
+    Sequential,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Tanh,
+    TrainingDivergedError,
+    fit,
+)
 from bpcode.functional import log_softmax, logsumexp, sigmoid, softmax
 
 
@@ -27,7 +39,7 @@ def assert_mentions(info, *facts):
 
     A fact is a name, shape, value or position as the user would write it
     (``"Dense(2 -> 4)"``, ``"grad_out"``, ``"(4, 3)"``, ``"epoch 5"``). It must stand on its
-    own, so that ``"3"`` is not found inside ``"30"`` or ``"n_in"`` inside ``"n_in2"``.
+    own, so that ``"3"`` is not found inside ``"30"``, nor ``"X"`` inside ``"X_val"``.
     """
     message = str(info.value)
     missing = [fact for fact in facts
@@ -103,8 +115,8 @@ def test_cached_arrays_are_what_backward_needs(net):
     dense0, tanh, dense1, sigmoid_layer = net.layers
     assert [a.shape for a in dense0.cached_arrays()] == [(5, 2)]
     assert tanh.cached_arrays()[0] is dense1.cached_arrays()[0]      # one array, two owners
-    # forward returns a read-only view of the array the Sigmoid keeps (no copy)
-    assert out.base is sigmoid_layer.cached_arrays()[0] and not out.flags.writeable
+    # the Sigmoid keeps its output: forward hands it out read-only (no copy)
+    assert np.shares_memory(out, sigmoid_layer.cached_arrays()[0]) and not out.flags.writeable
     distinct = {id(a): a for a in net.cached_arrays()}
     assert sum(a.nbytes for a in distinct.values()) == 8 * 5 * (2 + 3 + 1)
     params = {id(a) for _, value, grad in net.parameters() for a in (value, grad)}
@@ -122,25 +134,38 @@ def test_loss_backward_before_forward(loss):
 
 # -- values and dtypes ----------------------------------------------------------
 def test_nan_in_data_is_located():
+    # bpcode 0.2: a layer's forward no longer scans its input for NaN (an O(n) pass on
+    # every call). fit checks X once, before the first step; outside fit, the loss finds
+    # the NaN the layers passed on, in the same row.
     X = np.ones((3, 2))
     X[1, 0] = np.nan
-    with pytest.raises(ValueError, match=r"contains NaN or infinity \(first at row 1, column 0\)"):
-        Dense(2, 1, rng=0).forward(X)
+    model = Sequential([Dense(2, 1, rng=0)])
+    W = model[0].W.copy()
+    with pytest.raises(NonFiniteError, match=r"\bX\b") as info:
+        fit(model, MSELoss(), SGD(model), X, np.ones((3, 1)), epochs=1)
+    assert_mentions(info, "fit", "nan", "(1, 0)")
+    np.testing.assert_array_equal(model[0].W, W)      # caught before any update
+    with pytest.raises(NonFiniteError, match=r"MSELoss\(\)") as info:
+        MSELoss().forward(Dense(2, 1, rng=0).forward(X), np.ones((3, 1)))
+    assert_mentions(info, "prediction", "nan", "(1, 0)")
 
 
 def test_nan_in_target():
-    with pytest.raises(ValueError, match=r"MSELoss\(\): target contains NaN"):
+    with pytest.raises(NonFiniteError, match=r"MSELoss\(\)") as info:
         MSELoss().forward(np.zeros((2, 1)), np.array([[0.0], [np.inf]]))
+    assert_mentions(info, "target", "inf", "(1, 0)")
 
 
 def test_empty_input():
-    with pytest.raises(ValueError, match=r"input is empty"):
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 1\)") as info:
         Dense(2, 1, rng=0).forward(np.ones((0, 2)))
+    assert_mentions(info, "input", "empty", "(0, 2)")
 
 
 def test_string_input():
-    with pytest.raises(TypeError, match=r"must be a real numeric array, got dtype <U1"):
+    with pytest.raises(TypeError, match=r"Dense\(2 -> 1\)") as info:
         Dense(2, 1, rng=0).forward(np.array([["a", "b"]]))
+    assert_mentions(info, "input", "<U1")
 
 
 def test_integer_input_is_converted_not_rejected():
@@ -150,66 +175,82 @@ def test_integer_input_is_converted_not_rejected():
 
 
 def test_integer_prediction_rejected_by_loss():
-    with pytest.raises(ValueError, match=r"prediction must be a non-empty 2-D float array"):
-        MSELoss().forward(np.array([[1], [0]]), np.array([[1.0], [0.0]]))
+    P = np.array([[1], [0]])
+    with pytest.raises(ValueError, match=r"MSELoss\(\)") as info:
+        MSELoss().forward(P, np.array([[1.0], [0.0]]))
+    assert_mentions(info, "prediction", str(P.dtype), "(2, 1)")
 
 
 def test_float_class_labels_must_be_whole_numbers():
-    with pytest.raises(TypeError, match=r"1-D targets must be integer class labels"):
+    with pytest.raises(TypeError, match=r"SoftmaxCrossEntropy\(\)") as info:
         SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([0.5, 1.0]))
+    assert_mentions(info, "1-D", "float64")
     # whole-number floats are accepted as labels
     SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([0.0, 2.0]))
 
 
 def test_class_label_out_of_range():
-    with pytest.raises(ValueError, match=r"class labels must lie in \[0, 3\).*from 0 to 3"):
+    with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy\(\)") as info:
         SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([0, 3]))
+    assert_mentions(info, "[0, 3)", "0 to 3")
 
 
 def test_one_hot_rows_must_sum_to_one():
-    with pytest.raises(ValueError, match=r"one-hot or probability rows"):
+    with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy\(\)") as info:
         SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.ones((2, 3)))
+    assert_mentions(info, "one-hot")
 
 
 def test_binary_targets_in_unit_interval():
-    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\], got values from 0 to 2"):
+    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
         BinaryCrossEntropy().forward(np.full((2, 1), 0.5), np.array([[0.0], [2.0]]))
+    assert_mentions(info, "targets", "[0, 1]", "0 to 2")
 
 
 def test_embedding_needs_integer_ids_in_range():
     emb = Embedding(4, 2, rng=0)
-    with pytest.raises(TypeError, match=r"token ids must be an integer array, got dtype float64"):
+    with pytest.raises(TypeError, match=r"Embedding\(4 tokens -> 2\)") as info:
         emb.forward(np.array([[0.0, 1.0]]))
-    with pytest.raises(ValueError, match=r"token ids must lie in \[0, 4\), got values from 0 to 4"):
+    assert_mentions(info, "token ids", "float64")
+    with pytest.raises(ValueError, match=r"Embedding\(4 tokens -> 2\)") as info:
         emb.forward(np.array([[0, 4]]))
+    assert_mentions(info, "token ids", "[0, 4)", "0 to 4")
 
 
 # -- constructors -------------------------------------------------------------------
-@pytest.mark.parametrize("args", [(0, 2), (2, -1), (2.5, 2), (True, 2)])
-def test_dense_sizes_must_be_positive_integers(args):
-    with pytest.raises(ValueError, match=r"Dense: n_(in|out) must be a positive integer"):
+@pytest.mark.parametrize("args, name, value", [
+    ((0, 2), "n_in", "0"), ((2, -1), "n_out", "-1"), ((2.5, 2), "n_in", "2.5"),
+    ((True, 2), "n_in", "True"),
+])
+def test_dense_sizes_must_be_positive_integers(args, name, value):
+    with pytest.raises(ValueError, match=r"Dense") as info:
         Dense(*args)
+    assert_mentions(info, name, value)
 
 
 def test_unknown_initialiser():
-    with pytest.raises(ValueError, match=r"unknown initialiser 'gaussian'"):
+    with pytest.raises(ValueError, match=r"'gaussian'") as info:
         Dense(2, 2, init="gaussian")
+    assert_mentions(info, "'xavier'")                  # and what is accepted
 
 
 def test_bad_rng():
-    with pytest.raises(TypeError, match=r"rng must be None, an int seed or a numpy.random.Generator"):
+    with pytest.raises(TypeError, match=r"Dense\(2 -> 2\)") as info:
         Dense(2, 2, rng="seed")
+    assert_mentions(info, "rng", "str")
 
 
 @pytest.mark.parametrize("lr", [0.0, -0.1, float("nan")])
 def test_learning_rate_must_be_positive(net, lr):
-    with pytest.raises(ValueError, match=r"SGD: lr must be finite and > 0"):
+    with pytest.raises(ValueError, match=r"SGD") as info:
         SGD(net, lr=lr)
+    assert_mentions(info, "lr", repr(lr))
 
 
 def test_sequential_items_must_be_layers():
-    with pytest.raises(TypeError, match=r"Sequential: item 1 is ufunc, not a Layer"):
+    with pytest.raises(TypeError, match=r"Sequential") as info:
         Sequential([Dense(2, 2), np.tanh])
+    assert_mentions(info, "item 1", "ufunc")
 
 
 # -- training ------------------------------------------------------------------------
@@ -220,20 +261,24 @@ def test_fit_stops_with_the_epoch_when_the_loss_diverges():
     model = Sequential([Dense(3, 8, rng=1), Dense(8, 1, rng=2)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # overflow on the way to inf
-        with pytest.raises(TrainingDivergedError, match=r"the loss became (nan|inf) in epoch \d+") as info:
+        with pytest.raises(TrainingDivergedError, match=r"epoch \d+") as info:
             fit(model, MSELoss(), SGD(model, lr=0.5), X, y, epochs=50)
     assert 1 <= info.value.epoch <= 50
+    assert_mentions(info, "fit", f"epoch {info.value.epoch}", "0.5")   # the epoch and the lr
+    assert re.search(r"\b(nan|inf)\b", str(info.value))                  # and the bad value
     assert len(info.value.history.loss) == info.value.epoch - 1
 
 
 def test_fit_checks_sample_counts(net):
-    with pytest.raises(ValueError, match=r"fit: X has 4 samples but y has 3"):
+    with pytest.raises(ValueError, match=r"\bfit\b") as info:
         fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((3, 1)), epochs=1)
+    assert_mentions(info, "y", "(3, 1)", "(4, 1)")        # y's and the output's 3 and 4 rows
 
 
 def test_fit_checks_epochs(net):
-    with pytest.raises(ValueError, match=r"fit: epochs must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"\bfit\b") as info:
         fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((4, 1)), epochs=0)
+    assert_mentions(info, "epochs", "0")
 
 
 # -- numerical stability ---------------------------------------------------------------
@@ -289,9 +334,10 @@ def test_float64_by_default():
     assert X.dtype == np.float64 and y.dtype == np.float64
 
 
-def test_one_dimensional_target_names_y_and_outputs():
-    with pytest.raises(ValueError, match=r"target must be 2-D of shape \(n_samples, n_outputs\).*y\.reshape"):
+def test_one_dimensional_target_names_y_and_suggests_reshape():
+    with pytest.raises(ValueError, match=r"MSELoss\(\)") as info:
         MSELoss().forward(np.zeros((3, 1)), np.zeros(3))
+    assert_mentions(info, "target", "2-D", "(3,)", "y.reshape(-1, 1)")
 
 
 # -- review E: errors name the object, the expected and the actual value --------------------
@@ -301,86 +347,81 @@ from bpcode.metrics import accuracy, confusion_matrix  # noqa: E402
 
 # E1: fit reports the user's own shapes, and says whether X or validation_data is at fault
 def test_fit_wrong_width_reports_the_whole_X(net):
-    with pytest.raises(ValueError, match=r"^fit: expected X of shape \(n_samples, 2\), "
-                                         r"got shape \(100, 3\)$"):
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\)") as info:
         fit(net, MSELoss(), SGD(net), np.ones((100, 3)), np.ones((100, 1)), epochs=1)
+    assert_mentions(info, "fit", "X", "(100, 3)", "layer 0", "(n_samples, 2)")
 
 
 def test_fit_wrong_width_of_validation_data(net):
-    with pytest.raises(ValueError, match=r"^fit \(validation_data\): expected X_val of shape "
-                                         r"\(n_samples, 2\), got shape \(50, 3\)$"):
+    with pytest.raises(ValueError, match=r"validation_data") as info:
         fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((4, 1)), epochs=1,
             validation_data=(np.ones((50, 3)), np.ones((50, 1))))
-    with pytest.raises(ValueError, match=r"^fit \(validation_data\): X_val has 5 samples but "
-                                         r"y_val has 4$"):
+    assert_mentions(info, "fit", "X_val", "(50, 3)", "Dense(2 -> 3)", "(n_samples, 2)")
+    with pytest.raises(ValueError, match=r"validation_data") as info:
         fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((4, 1)), epochs=1,
             validation_data=(np.ones((5, 2)), np.ones((4, 1))))
+    assert_mentions(info, "fit", "y_val", "(4, 1)", "(5, 1)")   # 4 targets for 5 outputs
 
 
 # E2: layers that do not fit together are reported when the network is built
-@pytest.mark.parametrize("layers, message", [
+@pytest.mark.parametrize("layers, facts", [
     ([Dense(2, 3, rng=0), Dense(4, 1, rng=0)],
-     r"Sequential \(layer 1 Dense\(4 -> 1\)\): expected input of shape \(n_samples, 4\), "
-     r"got \(n_samples, 3\) from layer 0 Dense\(2 -> 3\)"),
+     ("Dense(4 -> 1)", "layer 1", "(n_samples, 4)", "(n_samples, 3)", "layer 0",
+      "Dense(2 -> 3)")),
     ([Dense(2, 3, rng=0), Tanh(), ReLU(), Dense(4, 1, rng=0)],
-     r"Sequential \(layer 3 Dense\(4 -> 1\)\): expected input of shape \(n_samples, 4\), "
-     r"got \(n_samples, 3\) from layer 2 ReLU\(\)"),
+     ("Dense(4 -> 1)", "layer 3", "(n_samples, 4)", "(n_samples, 3)", "layer 2", "ReLU()")),
     ([Sequential([Dense(2, 3, rng=0), Sigmoid()]), Dense(2, 1, rng=0)],
-     r"Sequential \(layer 1 Dense\(2 -> 1\)\): expected input of shape \(n_samples, 2\), "
-     r"got \(n_samples, 3\)"),
+     ("Dense(2 -> 1)", "layer 1", "(n_samples, 2)", "(n_samples, 3)", "layer 0",
+      "Sequential([Dense(2 -> 3), Sigmoid()])")),
 ], ids=["dense-dense", "through-activations", "nested"])
-def test_sequential_checks_widths_when_built(layers, message):
-    with pytest.raises(ValueError, match=message):
+def test_sequential_checks_widths_when_built(layers, facts):
+    with pytest.raises(ValueError, match=re.escape(facts[0])) as info:
         Sequential(layers)
+    assert_mentions(info, *facts)
 
 
 @pytest.mark.parametrize("second, shown", [
-    (Embedding(3, 2, rng=0), r"Embedding\(3 tokens -> 2\)"),
+    (Embedding(3, 2, rng=0), "Embedding(3 tokens -> 2)"),
     (Sequential([Embedding(3, 2, rng=0), Dense(4, 1, rng=0)]),
-     r"Sequential\(\[Embedding\(3 tokens -> 2\), Dense\(4 -> 1\)\]\)"),
+     "Sequential([Embedding(3 tokens -> 2), Dense(4 -> 1)])"),
 ], ids=["embedding", "nested-embedding"])
 def test_embedding_only_as_first_layer(second, shown):
-    with pytest.raises(ValueError, match=r"^Sequential: expected an Embedding \(it takes token "
-                                         rf"ids\) only as the first layer, got {shown} as "
-                                         r"layer 1$"):
+    with pytest.raises(ValueError, match=r"Embedding") as info:
         Sequential([Dense(2, 2, rng=0), second])
+    assert_mentions(info, shown, "layer 1")
 
 
 def test_network_that_starts_with_an_activation_knows_its_input_width():
     model = Sequential([Tanh(), LeakyReLU(), Dense(3, 1, rng=0)])
     assert model.n_in == 3
     assert model.forward(np.ones((4, 3))).shape == (4, 1)
-    with pytest.raises(ValueError, match=r"Sequential \(layer 2 Dense\(3 -> 1\), after "
-                                         r"element-wise Tanh\(\), LeakyReLU\(alpha=0.01\)\): "
-                                         r"expected input of shape \(n_samples, 3\), got shape "
-                                         r"\(4, 2\)"):
+    with pytest.raises(ValueError, match=r"Dense\(3 -> 1\)") as info:
         model.forward(np.ones((4, 2)))
-    with pytest.raises(ValueError, match=r"^fit: expected X of shape \(n_samples, 3\), "
-                                         r"got shape \(4, 2\)$"):
+    assert_mentions(info, "layer 2", "(n_samples, 3)", "(4, 2)")
+    with pytest.raises(ValueError, match=r"Dense\(3 -> 1\)") as info:
         fit(model, MSELoss(), SGD(model), np.ones((4, 2)), np.ones((4, 1)), epochs=1)
+    assert_mentions(info, "fit", "X", "layer 2", "(n_samples, 3)", "(4, 2)")
     assert Sequential([Identity()]).n_in is None                # any width is fine
 
 
 def test_width_after_an_embedding_is_checked_in_the_forward_pass():
     model = Sequential([Embedding(5, 2, rng=0), Tanh(), Dense(6, 1, rng=0)])   # context 3
     ids = np.array([[0, 1], [2, 3]])                                            # context 2
-    message = (r"Sequential \(layer 2 Dense\(6 -> 1\)\): expected input of shape "
-               r"\(n_samples, 6\), got shape \(2, 4\) from layer 1 Tanh\(\)")
-    with pytest.raises(ValueError, match=message):
-        model.forward(ids)
-    with pytest.raises(ValueError, match=message):
-        fit(model, MSELoss(), SGD(model), ids, np.ones((2, 1)), epochs=1)
-    with pytest.raises(ValueError, match=message):
-        gradient_check(model, None, ids)
+    facts = ("layer 2", "(n_samples, 6)", "(2, 4)", "layer 1", "Tanh()")
+    for call in (lambda: model.forward(ids),
+                 lambda: fit(model, MSELoss(), SGD(model), ids, np.ones((2, 1)), epochs=1),
+                 lambda: gradient_check(model, None, ids)):
+        with pytest.raises(ValueError, match=r"Dense\(6 -> 1\)") as info:
+            call()
+        assert_mentions(info, *facts)
     assert model.forward(np.array([[0, 1, 2], [3, 4, 0]])).shape == (2, 1)
 
 
 def test_layers_changed_after_building_are_checked_in_the_forward_pass(net):
     net.layers[2] = Dense(4, 1, rng=0)            # bypasses the check in Sequential(...)
-    with pytest.raises(ValueError, match=r"Sequential \(layer 2 Dense\(4 -> 1\)\): expected "
-                                         r"input of shape \(n_samples, 4\), got shape \(5, 3\) "
-                                         r"from layer 1 Tanh\(\)"):
+    with pytest.raises(ValueError, match=r"Dense\(4 -> 1\)") as info:
         net.forward(np.ones((5, 2)))
+    assert_mentions(info, "layer 2", "(n_samples, 4)", "(5, 3)", "layer 1", "Tanh()")
 
 
 def test_nested_network_that_starts_with_an_embedding():
@@ -391,20 +432,20 @@ def test_nested_network_that_starts_with_an_embedding():
     history = fit(model, MSELoss(), SGD(model), ids, np.ones((2, 1)), epochs=2)
     assert len(history) == 2
     assert gradient_check(model, None, ids).passed()
-    with pytest.raises(TypeError, match=r"Embedding\(5 tokens -> 2\): token ids must be an "
-                                        r"integer array, got dtype float64"):
+    with pytest.raises(TypeError, match=r"Embedding\(5 tokens -> 2\)") as info:
         model.forward(ids.astype(float))
+    assert_mentions(info, "token ids", "float64")
 
 
 # E3: BinaryCrossEntropy on probabilities refuses anything outside [0, 1]
 def test_binary_cross_entropy_rejects_logits_as_probabilities():
     Z, T = np.array([[0.5], [2.0]]), np.array([[1.0], [1.0]])
-    with pytest.raises(ValueError, match=r"^BinaryCrossEntropy\(from_logits=False\): expected "
-                                         r"probabilities in \[0, 1\] .*got values from 0\.5 to "
-                                         r"2; .*BinaryCrossEntropy\(from_logits=True\)$"):
+    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
         BinaryCrossEntropy().forward(Z, T)
-    with pytest.raises(ValueError, match=r"got values from -0\.25 to 0\.5"):
+    assert_mentions(info, "[0, 1]", "0.5 to 2", "from_logits=True")   # the range, the remedy
+    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
         BinaryCrossEntropy()(np.array([[-0.25], [0.5]]), T)
+    assert_mentions(info, "-0.25 to 0.5")
     assert BinaryCrossEntropy(from_logits=True).forward(Z, T) == pytest.approx(
         float(np.mean(np.log1p(np.exp(-Z)))))
 
@@ -416,27 +457,29 @@ def test_binary_cross_entropy_still_clips_exact_zero_and_one():
     np.testing.assert_allclose(loss.backward(), [[-500.0], [500.0]])   # (p - y) / (p(1-p) n)
 
 
-@pytest.mark.parametrize("eps, error, message", [
-    (0.5, ValueError, r"BinaryCrossEntropy: eps must be in \(0, 0\.5\), got 0\.5"),
-    (0.7, ValueError, r"BinaryCrossEntropy: eps must be in \(0, 0\.5\), got 0\.7"),
-    (0.0, ValueError, r"BinaryCrossEntropy: eps must be finite and > 0, got 0\.0"),
-    (-1e-12, ValueError, r"BinaryCrossEntropy: eps must be finite and > 0, got -1e-12"),
-    (float("nan"), ValueError, r"BinaryCrossEntropy: eps must be finite and > 0, got nan"),
-    ("1e-12", TypeError, r"BinaryCrossEntropy: eps must be a number, got '1e-12'"),
+@pytest.mark.parametrize("eps, error, facts", [
+    (0.5, ValueError, ("(0, 0.5)", "0.5")),
+    (0.7, ValueError, ("(0, 0.5)", "0.7")),
+    (0.0, ValueError, ("> 0", "0.0")),
+    (-1e-12, ValueError, ("> 0", "-1e-12")),
+    (float("nan"), ValueError, ("nan",)),
+    ("1e-12", TypeError, ("'1e-12'",)),
 ])
-def test_binary_cross_entropy_eps_is_checked(eps, error, message):
-    with pytest.raises(error, match=message):
+def test_binary_cross_entropy_eps_is_checked(eps, error, facts):
+    with pytest.raises(error, match=r"BinaryCrossEntropy") as info:
         BinaryCrossEntropy(eps=eps)
+    assert_mentions(info, "eps", *facts)
 
 
 def test_fit_with_probability_bce_needs_a_sigmoid_at_the_end():
     X, y = bpcode.datasets.xor()
     no_sigmoid = Sequential([Dense(2, 4, rng=0), Tanh(), Dense(4, 1, rng=1)])
-    with pytest.raises(ValueError, match=r"^BinaryCrossEntropy\(from_logits=False\): expected "
-                                         r"probabilities in \[0, 1\].*from_logits=True\)$"):
+    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
         fit(no_sigmoid, BinaryCrossEntropy(), SGD(no_sigmoid), X, y, epochs=1)
-    with pytest.raises(ValueError, match=r"expected probabilities in \[0, 1\]"):
+    assert_mentions(info, "fit", "[0, 1]", "from_logits=True")
+    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
         gradient_check(no_sigmoid, BinaryCrossEntropy(), X, y)
+    assert_mentions(info, "[0, 1]", "from_logits=True")
     # the same network trains on logits, and with a Sigmoid on probabilities
     fit(no_sigmoid, BinaryCrossEntropy(from_logits=True), SGD(no_sigmoid), X, y, epochs=1)
     with_sigmoid = Sequential([Dense(2, 4, rng=0), Tanh(), Dense(4, 1, rng=1), Sigmoid()])
@@ -453,49 +496,51 @@ def test_confusion_matrix_counts():
     assert confusion_matrix([], [], 2).sum() == 0
 
 
-@pytest.mark.parametrize("y_true, y_pred, n_classes, error, message", [
-    ([-1, 0], [0, 0], 2, ValueError,
-     r"confusion_matrix: y_true must lie in \[0, 2\), got values from -1 to 0"),
-    ([0, 0], [2, 0], 2, ValueError,
-     r"confusion_matrix: y_pred must lie in \[0, 2\), got values from 0 to 2"),
-    ([1.7, 0], [0, 0], 2, TypeError,
-     r"confusion_matrix: y_true must be integer class labels, got dtype float64"),
-    ([0, 1], ["a", "b"], 2, TypeError,
-     r"confusion_matrix: y_pred must be integer class labels, got dtype <U1"),
-    ([0, 1], [0, 1], 0, ValueError,
-     r"confusion_matrix: n_classes must be a positive integer, got 0"),
-    ([0, 1], [0, 1], 2.0, ValueError,
-     r"confusion_matrix: n_classes must be a positive integer, got 2\.0"),
-    ([0, 1], [0, 1, 1], 2, ValueError, r"confusion_matrix: shapes differ, \(2,\) and \(3,\)"),
+@pytest.mark.parametrize("y_true, y_pred, n_classes, error, facts", [
+    ([-1, 0], [0, 0], 2, ValueError, ("y_true", "[0, 2)", "-1 to 0")),
+    ([0, 0], [2, 0], 2, ValueError, ("y_pred", "[0, 2)", "0 to 2")),
+    ([1.7, 0], [0, 0], 2, TypeError, ("y_true", "float64")),
+    ([0, 1], ["a", "b"], 2, TypeError, ("y_pred", "<U1")),
+    ([0, 1], [0, 1], 0, ValueError, ("n_classes", "0")),
+    ([0, 1], [0, 1], 2.0, ValueError, ("n_classes", "2.0")),
+    ([0, 1], [0, 1, 1], 2, ValueError, ("(2,)", "(3,)")),
 ], ids=["negative", "too-large", "fraction", "strings", "n_classes-0", "n_classes-float",
         "shapes"])
-def test_confusion_matrix_rejects_bad_labels(y_true, y_pred, n_classes, error, message):
-    with pytest.raises(error, match=message):
+def test_confusion_matrix_rejects_bad_labels(y_true, y_pred, n_classes, error, facts):
+    with pytest.raises(error, match=r"confusion_matrix") as info:
         confusion_matrix(y_true, y_pred, n_classes)
+    assert_mentions(info, *facts)
 
 
 # E5: gradient_check validates X and refuses to check nothing
 def test_gradient_check_needs_something_to_check():
-    with pytest.raises(ValueError, match=r"gradient_check: expected something to check, got "
-                                         r"Tanh\(\) with no parameters and check_input=False"):
+    with pytest.raises(ValueError, match=r"gradient_check") as info:
         gradient_check(Tanh(), None, np.ones((2, 2)), check_input=False)
+    assert_mentions(info, "Tanh()", "check_input=False")
     report = gradient_check(Tanh(), None, np.ones((2, 2)))
     assert list(report.errors) == ["input"] and report.passed() and "input" in str(report)
 
 
-@pytest.mark.parametrize("X, error, message", [
-    ([["a", "b"]], TypeError, r"gradient_check: X must be a real numeric array, got dtype <U1"),
-    (np.ones((2, 2)) + 1j, TypeError,
-     r"gradient_check: X must be a real numeric array, got dtype complex128"),
-    (np.ones(2), ValueError, r"gradient_check: X must be 2-D .*got 1-D array of shape \(2,\) "
-                             r"\(use X\.reshape\(-1, 1\)"),
-    (np.ones((3, 4)), ValueError,
-     r"gradient_check: expected X of shape \(n_samples, 2\), got shape \(3, 4\)"),
-    ([[np.nan, 1.0]], ValueError, r"gradient_check: X contains NaN or infinity"),
+# bpcode 0.2: X is checked by the model's own forward(), so the model is named, not
+# gradient_check.
+@pytest.mark.parametrize("X, error, facts", [
+    ([["a", "b"]], TypeError, ("Dense(2 -> 1)", "input", "<U1")),
+    (np.ones((2, 2)) + 1j, TypeError, ("Dense(2 -> 1)", "input", "complex128")),
+    (np.ones(2), ValueError, ("Dense(2 -> 1)", "2-D", "(2,)", "X.reshape(-1, 1)")),
+    (np.ones((3, 4)), ValueError, ("Dense(2 -> 1)", "(n_samples, 2)", "(3, 4)")),
+    ([[np.nan, 1.0]], ValueError, ("gradient_check", "X", "nan", "(0, 0)")),
 ], ids=["strings", "complex", "1-D", "width", "nan"])
-def test_gradient_check_validates_X(X, error, message):
-    with pytest.raises(error, match=message):
+def test_gradient_check_validates_X(X, error, facts):
+    with pytest.raises(error) as info:
         gradient_check(Dense(2, 1, rng=0), None, X)
+    assert_mentions(info, *facts)
+
+
+def test_gradient_check_with_a_loss_rejects_nan_in_X_before_checking():
+    X = np.array([[1.0, 1.0], [np.nan, 1.0]])
+    with pytest.raises(NonFiniteError, match=r"gradient_check") as info:
+        gradient_check(Dense(2, 1, rng=0), MSELoss(), X, np.ones((2, 1)))
+    assert_mentions(info, "X", "nan", "(1, 0)")
 
 
 def test_gradient_check_does_not_modify_X():
@@ -509,11 +554,9 @@ def test_gradient_check_does_not_modify_X():
 def test_one_dimensional_grad_out_names_grad_out():
     layer = Dense(2, 1, rng=0)
     layer.forward(np.ones((3, 2)))
-    with pytest.raises(ValueError, match=r"Dense\(2 -> 1\): grad_out must be 2-D of shape "
-                                         r"\(n_samples, n_out\), got 1-D array of shape \(3,\) "
-                                         r"\(use grad_out\.reshape\(-1, 1\) for a single column, "
-                                         r"or grad_out\[None, :\] for a single sample\)"):
+    with pytest.raises(ValueError, match=r"Dense\(2 -> 1\)") as info:
         layer.backward(np.ones(3))
+    assert_mentions(info, "grad_out", "(3, 1)", "(3,)")     # the shape expected, the one given
 
 
 # E8: the derivatives reach exactly 0 in float64, as their docstrings now say
@@ -542,46 +585,49 @@ def test_book_style_matches_its_documentation():
 
 
 # E11: bad arguments get a message that names them
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"beta1": "0.9"}, TypeError, r"Adam: beta1 must be a number, got '0\.9'"),
-    ({"beta2": None}, TypeError, r"Adam: beta2 must be a number, got None"),
-    ({"beta1": True}, TypeError, r"Adam: beta1 must be a number, got True"),
-    ({"beta2": 1.0}, ValueError, r"Adam: beta2 must be in \[0, 1\), got 1\.0"),
-    ({"beta1": float("nan")}, ValueError, r"Adam: beta1 must be in \[0, 1\), got nan"),
+@pytest.mark.parametrize("kwargs, error, facts", [
+    ({"beta1": "0.9"}, TypeError, ("beta1", "'0.9'")),
+    ({"beta2": None}, TypeError, ("beta2", "None")),
+    ({"beta1": True}, TypeError, ("beta1", "True")),
+    ({"beta2": 1.0}, ValueError, ("beta2", "[0, 1)", "1.0")),
+    ({"beta1": float("nan")}, ValueError, ("beta1", "[0, 1)", "nan")),
 ])
-def test_adam_betas_are_checked(net, kwargs, error, message):
-    with pytest.raises(error, match=message):
+def test_adam_betas_are_checked(net, kwargs, error, facts):
+    with pytest.raises(error, match=r"Adam") as info:
         Adam(net, **kwargs)
+    assert_mentions(info, *facts)
     Adam(net, beta1=np.float64(0.5), beta2=0)                  # NumPy numbers and 0 are fine
 
 
 @pytest.mark.parametrize("validation_data, got", [
-    (np.ones((4, 2)), "ndarray"), ((np.ones((4, 2)),), "a tuple of length 1"),
-    ([np.ones((4, 2)), np.ones((4, 1)), None], "a list of length 3"),
+    (np.ones((4, 2)), ("ndarray",)), ((np.ones((4, 2)),), ("tuple", "length 1")),
+    ([np.ones((4, 2)), np.ones((4, 1)), None], ("list", "length 3")),
 ])
 def test_validation_data_must_be_a_pair(net, validation_data, got):
-    with pytest.raises(TypeError, match=rf"^fit: validation_data must be a pair \(X_val, y_val\), "
-                                        rf"got {got}$"):
+    with pytest.raises(TypeError, match=r"validation_data") as info:
         fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((4, 1)), epochs=1,
             validation_data=validation_data)
+    assert_mentions(info, "fit", "(X_val, y_val)", *got)
 
 
 def test_accuracy_shape_mismatch_names_both_shapes():
-    with pytest.raises(ValueError, match=r"accuracy: expected y_true of shape \(1,\) \(one label "
-                                         r"per row of the output\), got shape \(\)"):
+    with pytest.raises(ValueError, match=r"accuracy") as info:
         accuracy(np.array(1), np.ones((1, 1)))
-    with pytest.raises(ValueError, match=r"expected y_true of shape \(2,\).*got shape \(3,\)"):
+    assert_mentions(info, "y_true", "(1,)", "()")
+    with pytest.raises(ValueError, match=r"accuracy") as info:
         accuracy(np.array([0, 1, 1]), np.ones((2, 1)))
+    assert_mentions(info, "y_true", "(2,)", "(3,)")
 
 
-@pytest.mark.parametrize("test_size, error, message", [
-    ("0.2", TypeError, r"digits: test_size must be a number, got '0\.2'"),
-    (0.0, ValueError, r"digits: test_size must be finite and > 0, got 0\.0"),
-    (1.0, ValueError, r"digits: test_size must be in \(0, 1\), got 1\.0"),
+@pytest.mark.parametrize("test_size, error, facts", [
+    ("0.2", TypeError, ("'0.2'",)),
+    (0.0, ValueError, ("> 0", "0.0")),
+    (1.0, ValueError, ("(0, 1)", "1.0")),
 ])
-def test_digits_test_size_is_checked(test_size, error, message):
-    with pytest.raises(error, match=message):
+def test_digits_test_size_is_checked(test_size, error, facts):
+    with pytest.raises(error, match=r"digits") as info:
         bpcode.datasets.digits(test_size=test_size)
+    assert_mentions(info, "test_size", *facts)
 
 
 # E12: every public function and method is fully annotated.
@@ -621,21 +667,29 @@ def test_binary_cross_entropy_computes_in_float64_whatever_the_prediction_dtype(
         assert np.isfinite(bce.backward()).all()
 
 
+# A loss rejects a non-finite prediction (a diverged network's output) before computing
+# with it: it names the first bad entry, without a NumPy warning on the way.
 @pytest.mark.parametrize("loss, P, y", [
     (MSELoss(), [[0.5], [np.nan]], [[1.0], [0.0]]),
     (BinaryCrossEntropy(), [[0.5], [np.nan]], [[1.0], [0.0]]),
+    (SoftmaxCrossEntropy(), [[0.0, 1.0], [np.nan, 1.0]], [0, 1]),
     (SoftmaxCrossEntropy(), [[0.0, 1.0], [np.inf, 1.0]], [0, 1]),
-])
+    (BinaryCrossEntropy(from_logits=True), [[0.5], [np.nan]], [[1.0], [0.0]]),
+], ids=["mse-nan", "bce-nan", "softmax-nan", "softmax-inf", "bce-logits-nan"])
 def test_losses_reject_a_prediction_with_nan_or_infinity(loss, P, y):
-    with pytest.raises(ValueError, match=r"prediction contains NaN or infinity \(first at row 1"):
-        loss.forward(np.array(P), np.array(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(NonFiniteError, match=re.escape(repr(loss))) as info:
+            loss.forward(np.array(P), np.array(y))
+    assert_mentions(info, "prediction", "(1, 0)")
 
 
 def test_fit_rejects_an_optimizer_built_for_another_model(net):
     X, y = np.ones((4, 2)), np.ones((4, 1))
     other = Sequential([Dense(2, 3, rng=0), Tanh(), Dense(3, 1, rng=1), Sigmoid()])
-    with pytest.raises(ValueError, match="optimizer was built for another model"):
+    with pytest.raises(ValueError, match=r"optimizer") as info:
         fit(net, MSELoss(), SGD(other, lr=1.0), X, y, epochs=1)
+    assert_mentions(info, "fit", repr(net))
     first, last = net[0].W.copy(), net[2].W.copy()      # an optimizer for part of it is fine
     fit(net, MSELoss(), SGD(net[2], lr=1.0), X, y, epochs=3)
     assert np.array_equal(net[0].W, first) and not np.array_equal(net[2].W, last)
@@ -646,52 +700,61 @@ def test_fit_names_a_class_or_a_swapped_argument(net, swap):
     X, y = np.ones((4, 2)), np.ones((4, 1))
     loss, opt = {"loss class": (MSELoss, SGD(net)), "optimizer class": (MSELoss(), SGD),
                  "swapped": (SGD(net), MSELoss())}[swap]
-    expected = {"loss class": r"fit: loss must be a Loss such as MSELoss\(\), got the class "
-                              r"MSELoss itself",
-                "optimizer class": r"fit: optimizer must be an Optimizer .* got the class SGD",
-                "swapped": r"fit: loss must be a Loss such as MSELoss\(\), got a SGD"}[swap]
-    with pytest.raises(TypeError, match=expected):
+    # the argument, what it should be (an example) and what it got
+    facts = {"loss class": ("loss", "MSELoss()", "class MSELoss"),
+             "optimizer class": ("optimizer", "SGD(model, lr=0.1)", "class SGD"),
+             "swapped": ("loss", "MSELoss()", "SGD")}[swap]
+    with pytest.raises(TypeError, match=r"\bfit\b") as info:
         fit(net, loss, opt, X, y, epochs=1)
+    assert_mentions(info, *facts)
 
 
 def test_gradient_check_names_a_loss_class_and_a_bad_step(net):
     X, y = np.ones((4, 2)), np.ones((4, 1))
-    with pytest.raises(TypeError, match="gradient_check: loss must be a Loss"):
+    with pytest.raises(TypeError, match=r"gradient_check") as info:
         bpcode.gradient_check(net, MSELoss, X, y)
-    with pytest.raises(ValueError, match="gradient_check: eps must be finite and > 0, got 0"):
+    assert_mentions(info, "loss", "class MSELoss")
+    with pytest.raises(ValueError, match=r"gradient_check") as info:
         bpcode.gradient_check(net, None, X, eps=0)
+    assert_mentions(info, "eps", "0")
 
 
 def test_numerical_gradient_restores_x_when_f_raises_and_takes_fortran_order():
     P = np.array([[0.5], [1.0 - 1e-6]])
     before = P.copy()
-    with pytest.raises(ValueError, match="expected probabilities in"):
+    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
         bpcode.numerical_gradient(lambda: BinaryCrossEntropy().forward(P, np.ones((2, 1))), P)
+    assert_mentions(info, "[0, 1]")                       # P + eps left the probabilities
     np.testing.assert_array_equal(P, before)
     F = np.asfortranarray(np.arange(6.0).reshape(2, 3))
     np.testing.assert_allclose(bpcode.numerical_gradient(lambda: float(np.sum(F**2)), F), 2 * F,
                                rtol=1e-8)
-    with pytest.raises(ValueError, match=r"contiguous \(C or Fortran order\)"):
+    with pytest.raises(ValueError, match=r"numerical_gradient") as info:
         bpcode.numerical_gradient(lambda: 0.0, np.ones((4, 5))[:, :2])
+    assert_mentions(info, "x", "contiguous", "(4, 2)")
 
 
 def test_plot_decision_boundary_rejects_labels_and_predictions_it_cannot_draw():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from bpcode.plotting import plot_decision_boundary
 
     X = np.random.default_rng(0).standard_normal((10, 2))
     labels = lambda P: (P[:, 0] > 0).astype(int)                  # noqa: E731
     fig, ax = plt.subplots()
     try:
-        with pytest.raises(ValueError, match=r"y must be class labels 0, 1, 2"):
+        with pytest.raises(ValueError, match=r"plot_decision_boundary") as info:
             plot_decision_boundary(labels, X, np.where(X[:, 0] > 0, 1, -1), ax=ax)
-        with pytest.raises(ValueError, match=r"one class label per row of X, shape \(10,\)"):
+        assert_mentions(info, "y", "[-1  1]")                        # the labels it got
+        with pytest.raises(ValueError, match=r"plot_decision_boundary") as info:
             plot_decision_boundary(labels, X, np.eye(2)[(X[:, 0] > 0).astype(int)], ax=ax)
-        with pytest.raises(ValueError, match=r"predict must return one label per point"):
+        assert_mentions(info, "y", "(10,)", "(10, 2)", "argmax(axis=1)")
+        with pytest.raises(ValueError, match=r"plot_decision_boundary") as info:
             plot_decision_boundary(lambda P: np.column_stack([P[:, 0], -P[:, 0]]), X,
                                    (X[:, 0] > 0).astype(int), ax=ax, resolution=20)
+        assert_mentions(info, "predict", "(400,)", "(400, 2)")
         plot_decision_boundary(labels, X, (X[:, 0] > 0).astype(float)[:, None], ax=ax,
                                resolution=20)                      # a 0./1. column is fine
     finally:
@@ -703,25 +766,29 @@ def test_backward_names_a_cleared_layer_inside_a_nested_network():
     outer = Sequential([Dense(2, 3, rng=0), inner, Dense(3, 1, rng=2)])
     out = outer.forward(np.ones((4, 2)))
     inner[1].clear_cache()
-    with pytest.raises(RuntimeError, match=r"Sequential: layer 1, layer 1 \(Tanh\(\)\) has "
-                                           r"nothing cached"):
+    with pytest.raises(RuntimeError, match=r"layer 1 \(Tanh\(\)\)") as info:
         outer.backward(np.ones_like(out))
+    # the path to the layer: layer 1 of the outer network, then layer 1 inside it
+    assert_mentions(info, "layer 1 (Sequential([Dense(3 -> 3), Tanh()])): layer 1 (Tanh())",
+                    "clear_cache()")
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: Sequential(Dense(2, 3)), TypeError, r"expected a list of layers"),
+@pytest.mark.parametrize("call, error, facts", [
+    (lambda: Sequential(Dense(2, 3)), TypeError,
+     ("Sequential", "Dense(2 -> 3)", "Sequential([Dense(2 -> 3)])")),
     (lambda: bpcode.datasets.one_hot(np.array([0, 1]), 2.0), ValueError,
-     r"one_hot: n_classes must be a positive integer"),
+     ("one_hot", "n_classes", "2.0")),
     (lambda: bpcode.datasets.synthetic_vowels(1, pitch_range=100.0), ValueError,
-     r"pitch_range must be a pair of numbers"),
-    (lambda: Dense(2, 3, rng=-1), ValueError, r"rng as a seed must be a non-negative integer"),
+     ("synthetic_vowels", "pitch_range", "100.0")),
+    (lambda: Dense(2, 3, rng=-1), ValueError, ("Dense(2 -> 3)", "rng", "-1")),
     (lambda: bpcode.accuracy(np.array(["a", "b"]), np.ones((2, 1))), TypeError,
-     r"accuracy: y_true must hold numeric class labels"),
+     ("accuracy", "y_true", "<U1")),
     (lambda: bpcode.Value(1.0) / bpcode.Value(0.0), ZeroDivisionError,
-     r"0 has no negative power \(a division by a Value that is 0\?\)"),
-    (lambda: bpcode.Value(-8.0) ** 0.5, ValueError, r"a negative number \(-8\) has no real"),
-    (lambda: bpcode.Value(1000.0).exp(), OverflowError, r"e\^1000 is larger than the largest"),
+     ("Value ** -1", "0", "division")),
+    (lambda: bpcode.Value(-8.0) ** 0.5, ValueError, ("Value ** 0.5", "-8")),
+    (lambda: bpcode.Value(1000.0).exp(), OverflowError, ("Value.exp", "e^1000")),
 ])
-def test_small_slips_get_messages_that_say_what_was_expected(call, error, message):
-    with pytest.raises(error, match=message):
+def test_small_slips_get_messages_that_say_what_was_expected(call, error, facts):
+    with pytest.raises(error) as info:
         call()
+    assert_mentions(info, *facts)
