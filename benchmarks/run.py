@@ -262,15 +262,32 @@ def report(p: dict, samples: dict[str, list[float]]) -> bool:
     if not p["name"].startswith("digits"):
         return True
     checks = [
-        ("fit throughput / sklearn's", ratio("sklearn MLPClassifier", "bpcode fit"), 2.5, ">="),
-        ("fit time / hand-fused time", ratio("bpcode fit", "numpy hand-fused"), 1.25, "<="),
-        ("own loop time / hand-fused", ratio("own loop", "numpy hand-fused"), 1.3, "<="),
+        (
+            "fit throughput / sklearn's",
+            ratio("sklearn MLPClassifier", "bpcode fit"),
+            2.5,
+            ">=",
+        ),
+        (
+            "fit time / hand-fused time",
+            ratio("bpcode fit", "numpy hand-fused"),
+            1.25,
+            "<=",
+        ),
+        (
+            "own loop time / hand-fused",
+            ratio("own loop", "numpy hand-fused"),
+            1.3,
+            "<=",
+        ),
     ]
     ok = True
     for label, value, bound, op in checks:
         good = value >= bound if op == ">=" else value <= bound
         ok &= good
-        print(f"  {label}: {value:.2f} (target {op} {bound})  {'met' if good else 'MISSED'}")
+        print(
+            f"  {label}: {value:.2f} (target {op} {bound})  {'met' if good else 'MISSED'}"
+        )
     return ok
 
 

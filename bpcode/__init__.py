@@ -6,11 +6,16 @@ The names most programs need are importable from the package itself::
 """
 
 from . import autograd, datasets, functional, init, metrics, plotting
+from ._checks import NonFiniteError
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .autograd import Value
-from ._checks import NonFiniteError
-from .gradcheck import (GradCheckReport, PrecisionWarning, gradient_check, numerical_gradient,
-                        relative_error)
+from .gradcheck import (
+    GradCheckReport,
+    PrecisionWarning,
+    gradient_check,
+    numerical_gradient,
+    relative_error,
+)
 from .layers import Activation, Dense, Embedding, Layer, Sequential
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
 from .metrics import accuracy, confusion_matrix, predict_labels
@@ -20,10 +25,41 @@ from .training import History, TrainingDivergedError, fit, train_step
 __version__ = "0.1.0"
 
 __all__ = [
-    "Activation", "Adam", "BinaryCrossEntropy", "Dense", "Embedding", "GradCheckReport", "History",
-    "Identity", "Layer", "LeakyReLU", "Loss", "MSELoss", "NonFiniteError", "Optimizer", "PrecisionWarning", "ReLU", "SGD",
-    "Sequential", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "TrainingDivergedError", "Value",
-    "accuracy", "autograd", "confusion_matrix", "datasets", "fit", "functional",
-    "gradient_check", "init", "metrics", "numerical_gradient", "plotting", "predict_labels",
-    "relative_error", "train_step",
+    "Activation",
+    "Adam",
+    "BinaryCrossEntropy",
+    "Dense",
+    "Embedding",
+    "GradCheckReport",
+    "History",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Loss",
+    "MSELoss",
+    "NonFiniteError",
+    "Optimizer",
+    "PrecisionWarning",
+    "ReLU",
+    "SGD",
+    "Sequential",
+    "Sigmoid",
+    "SoftmaxCrossEntropy",
+    "Tanh",
+    "TrainingDivergedError",
+    "Value",
+    "accuracy",
+    "autograd",
+    "confusion_matrix",
+    "datasets",
+    "fit",
+    "functional",
+    "gradient_check",
+    "init",
+    "metrics",
+    "numerical_gradient",
+    "plotting",
+    "predict_labels",
+    "relative_error",
+    "train_step",
 ]

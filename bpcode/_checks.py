@@ -8,7 +8,6 @@ broadcasting error three calls deeper. This module imports nothing else from bpc
 from __future__ import annotations
 
 import numbers
-from typing import Optional
 
 import numpy as np
 
@@ -17,8 +16,15 @@ class NonFiniteError(ValueError):
     """An array that must be finite holds NaN or infinity (e.g. a diverging network's output)."""
 
 
-def as_float_array(X: object, where: object, name: str = "input", *, ndim: Optional[int] = None,
-                   copy: bool = True, finite: bool = True) -> np.ndarray:
+def as_float_array(
+    X: object,
+    where: object,
+    name: str = "input",
+    *,
+    ndim: int | None = None,
+    copy: bool = True,
+    finite: bool = True,
+) -> np.ndarray:
     """Return ``X`` as a float64 array, or raise a clear error.
 
     Parameters
@@ -56,15 +62,21 @@ def as_float_array(X: object, where: object, name: str = "input", *, ndim: Optio
     """
     arr = np.asarray(X)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{_name(where)}: {name} must be a real numeric array, got dtype {arr.dtype}")
+        raise TypeError(
+            f"{_name(where)}: {name} must be a real numeric array, got dtype {arr.dtype}"
+        )
     if ndim is not None and arr.ndim != ndim:
         hint = ""
         if ndim == 2 and arr.ndim == 1:
             var = {"target": "y", "input": "X"}.get(name, name)
-            hint = (f" (use {var}.reshape(-1, 1) for a single column, or {var}[None, :] "
-                    "for a single sample)")
-        raise ValueError(f"{_name(where)}: {name} must be {ndim}-D, got a {arr.ndim}-D array of "
-                         f"shape {arr.shape}{hint}")
+            hint = (
+                f" (use {var}.reshape(-1, 1) for a single column, or {var}[None, :] "
+                "for a single sample)"
+            )
+        raise ValueError(
+            f"{_name(where)}: {name} must be {ndim}-D, got a {arr.ndim}-D array of "
+            f"shape {arr.shape}{hint}"
+        )
     if arr.size == 0:
         raise ValueError(f"{_name(where)}: {name} is empty (shape {arr.shape})")
     arr = arr.astype(np.float64, copy=copy)
@@ -77,11 +89,13 @@ def check_finite(arr: np.ndarray, where: object, name: str) -> None:
     """Raise :class:`NonFiniteError` if ``arr`` contains NaN or infinity, naming the first entry."""
     if not np.isfinite(arr).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise NonFiniteError(f"{_name(where)}: {name} contains NaN or infinity "
-                             f"({arr[bad]} at index {bad})")
+        raise NonFiniteError(
+            f"{_name(where)}: {name} contains NaN or infinity "
+            f"({arr[bad]} at index {bad})"
+        )
 
 
-def width_error(shape: tuple[int, ...], n_in: int) -> Optional[str]:
+def width_error(shape: tuple[int, ...], n_in: int) -> str | None:
     """What is wrong with an input of ``shape`` for a layer of input width ``n_in``, or None."""
     if len(shape) == 2 and shape[1] == n_in:
         return None
@@ -89,7 +103,7 @@ def width_error(shape: tuple[int, ...], n_in: int) -> Optional[str]:
 
 
 def as_parameter(value: object, shape: tuple[int, ...], where: str) -> np.ndarray:
-    """Return ``value`` as a finite float64 array of ``shape`` (a float64 array is kept, not copied).
+    """Return ``value`` as a finite float64 array of ``shape`` (float64 arrays are not copied).
 
     Used when a layer's parameter is created or replaced (``layer.W = ...``), so that a
     wrong shape, a non-number or NaN is reported at that assignment, not at the next step.
@@ -98,7 +112,9 @@ def as_parameter(value: object, shape: tuple[int, ...], where: str) -> np.ndarra
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{where} must be a real numeric array, got dtype {arr.dtype}")
     if arr.shape != tuple(shape):
-        raise ValueError(f"{where} must have shape {tuple(shape)}, got shape {arr.shape}")
+        raise ValueError(
+            f"{where} must have shape {tuple(shape)}, got shape {arr.shape}"
+        )
     arr = arr.astype(np.float64, copy=False)
     check_finite(arr, where, "the new value")
     return arr
@@ -111,8 +127,9 @@ def check_positive_int(value: object, name: str, where: str) -> int:
     return int(value)
 
 
-def check_positive_float(value: object, name: str, where: str, *,
-                         allow_zero: bool = False) -> float:
+def check_positive_float(
+    value: object, name: str, where: str, *, allow_zero: bool = False
+) -> float:
     """Return ``value`` as a ``float`` if it is a finite positive number, else raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
@@ -137,17 +154,22 @@ def as_generator(rng: object, where: str) -> np.random.Generator:
     reproducible results. The legacy global ``np.random`` state is never used.
     """
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng < 0:
-        raise ValueError(f"{where}: rng as a seed must be a non-negative integer, got {rng!r}")
+        raise ValueError(
+            f"{where}: rng as a seed must be a non-negative integer, got {rng!r}"
+        )
     if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):
         return rng
     raise TypeError(
         f"{where}: rng must be None, an int seed or a numpy.random.Generator, "
-        f"got {type(rng).__name__}")
+        f"got {type(rng).__name__}"
+    )
 
 
-def check_instance(value: object, cls: type, name: str, where: str, example: str) -> None:
+def check_instance(
+    value: object, cls: type, name: str, where: str, example: str
+) -> None:
     """Raise a clear TypeError unless ``value`` is an instance of ``cls``.
 
     The common slips are the class instead of an instance (``MSELoss`` for ``MSELoss()``)
@@ -155,9 +177,14 @@ def check_instance(value: object, cls: type, name: str, where: str, example: str
     """
     if isinstance(value, cls):
         return
-    got = (f"the class {value.__name__} itself, not an instance" if isinstance(value, type)
-           else _a(type(value).__name__))
-    raise TypeError(f"{where}: {name} must be {_a(cls.__name__)} such as {example}, got {got}")
+    got = (
+        f"the class {value.__name__} itself, not an instance"
+        if isinstance(value, type)
+        else _a(type(value).__name__)
+    )
+    raise TypeError(
+        f"{where}: {name} must be {_a(cls.__name__)} such as {example}, got {got}"
+    )
 
 
 def _a(noun: str) -> str:

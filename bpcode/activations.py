@@ -1,14 +1,13 @@
 """Activation layers: element-wise non-linearities A = f(Z) with their backward passes.
 
 The backward pass of an activation is δ = ∂L/∂A ⊙ f'(Z): BP1 at the output layer,
-the second half of BP2 below it. Each layer keeps what f' needs. Sigmoid and tanh
-keep their **output** A, because their derivatives are cheap functions of it:
-σ'(Z) = A (1 − A) and tanh'(Z) = 1 − A². ReLU keeps its input Z.
+the second half of BP2 below it. Each layer keeps what f' needs, and all of them keep
+their **output** A, because their derivatives are cheap functions of it:
+σ'(Z) = A (1 − A), tanh'(Z) = 1 − A², and ReLU's f'(Z) is 1 where A > 0. The output
+is also the input of the next layer, which keeps it anyway: one array serves both.
 """
 
 from __future__ import annotations
-
-from typing import Optional
 
 import numpy as np
 
@@ -32,7 +31,7 @@ class Sigmoid(Activation):
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
         A = self._A
-        return dA * A * (1.0 - A)            # δ = ∂L/∂A ⊙ σ'(Z)
+        return dA * A * (1.0 - A)  # δ = ∂L/∂A ⊙ σ'(Z)
 
 
 class Tanh(Activation):
@@ -49,32 +48,34 @@ class Tanh(Activation):
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
         A = self._A
-        return dA * (1.0 - A * A)            # δ = ∂L/∂A ⊙ tanh'(Z)
+        return dA * (1.0 - A * A)  # δ = ∂L/∂A ⊙ tanh'(Z)
 
 
 class ReLU(Activation):
     """Rectified linear unit, A = max(0, Z), element-wise.
 
-    Keeps its input Z: f'(Z) is 1 where Z > 0 and 0 elsewhere (at the kink Z = 0
-    we use 0, a valid subgradient).
+    Keeps its output A: f'(Z) is 1 where Z > 0, which is where A > 0, and 0 elsewhere
+    (at the kink Z = 0 we use 0, a valid subgradient).
     """
 
-    _cache = ("_Z",)
+    _cache = ("_A",)
 
     def _forward(self, Z: np.ndarray) -> np.ndarray:
-        self._Z = Z
-        return np.maximum(Z, 0.0)
+        self._A = np.maximum(Z, 0.0)
+        return self._A
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
-        return dA * (self._Z > 0.0)          # δ = ∂L/∂A ⊙ f'(Z), f'(Z) = 1 where Z > 0
+        return dA * (self._A > 0.0)  # δ = ∂L/∂A ⊙ f'(Z), f'(Z) = 1 where A > 0
 
-    def count_near_kinks(self, radius: float) -> int:
-        """How many inputs of the last forward pass satisfy |z| <= radius."""
-        return _count_near_zero(getattr(self, "_Z", None), radius)
+    def count_near_kinks(self, X: np.ndarray, radius: float) -> int:
+        """How many entries of an input ``X`` lie within ``radius`` of the kink at 0."""
+        return int(np.count_nonzero(np.abs(X) <= radius))
 
 
 class LeakyReLU(Activation):
     """Leaky ReLU: A = Z where Z > 0, else α Z.
+
+    Keeps its output A: f'(Z) is 1 where A > 0 (the same as Z > 0) and α elsewhere.
 
     Parameters
     ----------
@@ -82,21 +83,19 @@ class LeakyReLU(Activation):
         Slope α for negative inputs; must be >= 0.
     """
 
-    _cache = ("_Z",)
+    _cache = ("_A",)
 
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = check_positive_float(alpha, "alpha", "LeakyReLU", allow_zero=True)
 
     def _forward(self, Z: np.ndarray) -> np.ndarray:
-        self._Z = Z
-        return np.where(Z > 0.0, Z, self.alpha * Z)
+        self._A = np.where(Z > 0.0, Z, self.alpha * Z)
+        return self._A
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
-        return np.where(self._Z > 0.0, dA, self.alpha * dA)    # f'(Z) = 1 or α
+        return np.where(self._A > 0.0, dA, self.alpha * dA)  # f'(Z) = 1 or α
 
-    def count_near_kinks(self, radius: float) -> int:
-        """How many inputs of the last forward pass satisfy |z| <= radius."""
-        return _count_near_zero(getattr(self, "_Z", None), radius)
+    count_near_kinks = ReLU.count_near_kinks
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha})"
@@ -110,7 +109,3 @@ class Identity(Activation):
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
         return dA
-
-
-def _count_near_zero(Z: Optional[np.ndarray], radius: float) -> int:
-    return 0 if Z is None else int(np.count_nonzero(np.abs(Z) <= radius))

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, Union
 
-Number = Union[int, float]
+Number = int | float
 
 
 class Value:
@@ -64,12 +64,22 @@ class Value:
 
     __slots__ = ("data", "grad", "parents", "op", "label", "_backward")
 
-    def __init__(self, data: Number, label: str = "", *, parents: tuple["Value", ...] = (),
-                 op: str = "") -> None:
-        if isinstance(data, bool) or not isinstance(data, numbers.Real):   # NumPy scalars are fine
-            raise TypeError(f"Value: data must be a real number, got {type(data).__name__}")
+    def __init__(
+        self,
+        data: Number,
+        label: str = "",
+        *,
+        parents: tuple[Value, ...] = (),
+        op: str = "",
+    ) -> None:
+        if isinstance(data, bool) or not isinstance(
+            data, numbers.Real
+        ):  # NumPy scalars are fine
+            raise TypeError(
+                f"Value: data must be a real number, got {type(data).__name__}"
+            )
         self.data = float(data)
-        if not math.isfinite(self.data):           # an error naming the operation, if any
+        if not math.isfinite(self.data):  # an error naming the operation, if any
             raise _not_finite(self.data, parents, op)
         self.grad = 0.0
         self.parents = parents
@@ -78,65 +88,79 @@ class Value:
         self._backward: Callable[[], None] = lambda: None
 
     # -- building the graph -------------------------------------------------
-    def __add__(self, other: Union["Value", Number]) -> "Value":
+    def __add__(self, other: Value | Number) -> Value:
         other = _wrap(other)
         out = Value(self.data + other.data, parents=(self, other), op="+")
 
-        def backward() -> None:            # add passes the gradient on unchanged
+        def backward() -> None:  # add passes the gradient on unchanged
             self.grad += out.grad
             other.grad += out.grad
+
         out._backward = backward
         return out
 
-    def __mul__(self, other: Union["Value", Number]) -> "Value":
+    def __mul__(self, other: Value | Number) -> Value:
         other = _wrap(other)
         out = Value(self.data * other.data, parents=(self, other), op="*")
 
-        def backward() -> None:            # multiply swaps the inputs
+        def backward() -> None:  # multiply swaps the inputs
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
+
         out._backward = backward
         return out
 
-    def __pow__(self, exponent: Number) -> "Value":
+    def __pow__(self, exponent: Number) -> Value:
         if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real):
-            raise TypeError("Value ** x: x must be a constant number (a plain int or float, "
-                            f"or a NumPy scalar), got {type(exponent).__name__}")
-        exponent = int(exponent) if isinstance(exponent, numbers.Integral) else float(exponent)
+            raise TypeError(
+                "Value ** x: x must be a constant number (a plain int or float, "
+                f"or a NumPy scalar), got {type(exponent).__name__}"
+            )
+        exponent = (
+            int(exponent) if isinstance(exponent, numbers.Integral) else float(exponent)
+        )
         if not math.isfinite(exponent):
             raise ValueError(f"Value ** x: x must be finite, got {exponent}")
         if self.data == 0.0 and exponent < 0:
-            raise ZeroDivisionError(f"Value ** {exponent:g}: 0 has no negative power "
-                                    "(a division by a Value that is 0?)")
+            raise ZeroDivisionError(
+                f"Value ** {exponent:g}: 0 has no negative power "
+                "(a division by a Value that is 0?)"
+            )
         if self.data == 0.0 and 0 < exponent < 1:
-            raise ZeroDivisionError(f"Value ** {exponent:g}: the derivative of x**{exponent:g} "
-                                    "at x = 0 is infinite, so backward() could not pass "
-                                    "through it")
+            raise ZeroDivisionError(
+                f"Value ** {exponent:g}: the derivative of x**{exponent:g} "
+                "at x = 0 is infinite, so backward() could not pass "
+                "through it"
+            )
         if self.data < 0.0 and exponent != int(exponent):
-            raise ValueError(f"Value ** {exponent:g}: a negative number ({self.data:g}) has no "
-                             "real power with a non-integer exponent")
+            raise ValueError(
+                f"Value ** {exponent:g}: a negative number ({self.data:g}) has no "
+                "real power with a non-integer exponent"
+            )
         out = Value(_power(self.data, exponent), parents=(self,), op=f"**{exponent:g}")
 
-        def backward() -> None:            # x**0 is the constant 1: derivative 0, also at 0
+        def backward() -> None:  # x**0 is the constant 1: derivative 0, also at 0
             if exponent != 0:
                 self.grad += exponent * _power(self.data, exponent - 1) * out.grad
+
         out._backward = backward
         return out
 
-    def exp(self) -> "Value":
+    def exp(self) -> Value:
         r"""Return :math:`e^x`; raises OverflowError above :math:`x \approx 709.78`."""
         try:
             e = math.exp(self.data)
         except OverflowError:
-            e = math.inf                     # Value() raises, naming the operation
+            e = math.inf  # Value() raises, naming the operation
         out = Value(e, parents=(self,), op="exp")
 
         def backward() -> None:
             self.grad += out.data * out.grad
+
         out._backward = backward
         return out
 
-    def log(self) -> "Value":
+    def log(self) -> Value:
         """Return the natural logarithm; the value must be positive."""
         if self.data <= 0.0:
             raise ValueError(f"Value.log: needs a positive value, got {self.data}")
@@ -144,28 +168,31 @@ class Value:
 
         def backward() -> None:
             self.grad += out.grad / self.data
+
         out._backward = backward
         return out
 
-    def tanh(self) -> "Value":
+    def tanh(self) -> Value:
         """Return :math:`\\tanh x`."""
         out = Value(math.tanh(self.data), parents=(self,), op="tanh")
 
         def backward() -> None:
-            self.grad += (1.0 - out.data ** 2) * out.grad
+            self.grad += (1.0 - out.data**2) * out.grad
+
         out._backward = backward
         return out
 
-    def relu(self) -> "Value":
+    def relu(self) -> Value:
         """Return :math:`\\max(0, x)` (gradient 0 at the kink)."""
         out = Value(max(0.0, self.data), parents=(self,), op="relu")
 
         def backward() -> None:
             self.grad += (self.data > 0.0) * out.grad
+
         out._backward = backward
         return out
 
-    def sigmoid(self) -> "Value":
+    def sigmoid(self) -> Value:
         """Return :math:`1/(1+e^{-x})`."""
         x = self.data
         s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
@@ -173,36 +200,37 @@ class Value:
 
         def backward() -> None:
             self.grad += s * (1.0 - s) * out.grad
+
         out._backward = backward
         return out
 
-    def __neg__(self) -> "Value":
+    def __neg__(self) -> Value:
         return self * -1.0
 
-    def __sub__(self, other: Union["Value", Number]) -> "Value":
+    def __sub__(self, other: Value | Number) -> Value:
         other = _wrap(other)
         with _reported_as("-", self, other, "a + (-b)"):
             return self + (-other)
 
-    def __truediv__(self, other: Union["Value", Number]) -> "Value":
+    def __truediv__(self, other: Value | Number) -> Value:
         other = _wrap(other)
         with _reported_as("/", self, other, "a * b**-1"):
-            return self * other ** -1
+            return self * other**-1
 
-    def __radd__(self, other: Number) -> "Value":
+    def __radd__(self, other: Number) -> Value:
         return _wrap(other) + self
 
-    def __rmul__(self, other: Number) -> "Value":
+    def __rmul__(self, other: Number) -> Value:
         return _wrap(other) * self
 
-    def __rsub__(self, other: Number) -> "Value":
+    def __rsub__(self, other: Number) -> Value:
         return _wrap(other) - self
 
-    def __rtruediv__(self, other: Number) -> "Value":
+    def __rtruediv__(self, other: Number) -> Value:
         return _wrap(other) / self
 
     # -- the backward pass --------------------------------------------------
-    def topological_order(self) -> list["Value"]:
+    def topological_order(self) -> list[Value]:
         """Every node this value depends on, each after all of its parents.
 
         Iterative depth-first search, so deep graphs (long chains) do not hit
@@ -247,17 +275,17 @@ class Value:
         for node in order:
             if zero_grad or node.parents:
                 node.grad = 0.0
-        self.grad += 1.0                       # d(self)/d(self)
-        for node in reversed(order):           # outputs first, inputs last
+        self.grad += 1.0  # d(self)/d(self)
+        for node in reversed(order):  # outputs first, inputs last
             node._backward()
-            _check_gradients(node)             # OverflowError if one became inf or nan
+            _check_gradients(node)  # OverflowError if one became inf or nan
 
     def __repr__(self) -> str:
         name = f"{self.label}=" if self.label else ""
         return f"Value({name}{self.data:.4g}, grad={self.grad:.4g})"
 
 
-def _wrap(x: Union[Value, Number]) -> Value:
+def _wrap(x: Value | Number) -> Value:
     if isinstance(x, Value):
         return x
     return Value(x)
@@ -266,7 +294,7 @@ def _wrap(x: Union[Value, Number]) -> Value:
 def _power(x: float, p: Number) -> float:
     """``x ** p``, or inf where Python raises OverflowError (``1e200 ** 2``)."""
     try:
-        return x ** p
+        return x**p
     except OverflowError:
         return math.inf
 
@@ -282,9 +310,10 @@ def _not_finite(data: float, parents: tuple[Value, ...], op: str) -> Exception:
         return ValueError(f"Value: data must be finite, got {data}")
     x = [_show(p.data) for p in parents]
     if op == "exp" and len(x) == 1:
-        return OverflowError(f"Value.exp: e^{x[0]} is larger than the largest float64 "
-                             "(about e^709.78)")
-    if len(x) == 2:                                    # + and *
+        return OverflowError(
+            f"Value.exp: e^{x[0]} is larger than the largest float64 (about e^709.78)"
+        )
+    if len(x) == 2:  # + and *
         where, expr = f"Value {op} Value", f"{x[0]} {op} {x[1]}"
     elif op.startswith("**") and len(x) == 1:
         where, expr = f"Value ** {op[2:]}", f"{x[0]} ** {op[2:]}"
@@ -302,8 +331,10 @@ def _reported_as(symbol: str, a: Value, b: Value, how: str) -> Iterator[None]:
         yield
     except OverflowError as err:
         expr = f"{_show(a.data)} {symbol} {_show(b.data)}"
-        raise OverflowError(f"Value {symbol} Value: {expr} cannot be computed in float64 (it is "
-                            f"computed as {how}, and {err})") from None
+        raise OverflowError(
+            f"Value {symbol} Value: {expr} cannot be computed in float64 (it is "
+            f"computed as {how}, and {err})"
+        ) from None
 
 
 def _check_gradients(node: Value) -> None:
@@ -315,7 +346,8 @@ def _check_gradients(node: Value) -> None:
             raise OverflowError(
                 f"Value.backward: a gradient {what} (became {parent.grad}) going "
                 f"back through the '{node.op}' node{name} (data {_show(node.data)}, gradient "
-                f"{_show(node.grad)}) to an input with data {_show(parent.data)}")
+                f"{_show(node.grad)}) to an input with data {_show(parent.data)}"
+            )
 
 
 def graph_nodes(output: Value) -> list[Value]:
@@ -333,7 +365,7 @@ def graph_nodes(output: Value) -> list[Value]:
     return output.topological_order()
 
 
-def sum_values(values: Iterable[Union[Value, Number]]) -> Value:
+def sum_values(values: Iterable[Value | Number]) -> Value:
     """Add up several values (a ``sum`` that starts from ``Value(0)``).
 
     Parameters

@@ -6,13 +6,11 @@ float64 features ``X`` of shape (n_samples, n_features) and targets ``y``.
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 
 from ._checks import as_generator, check_positive_float, check_positive_int
 
-RNG = Union[None, int, np.random.Generator]
+RNG = None | int | np.random.Generator
 
 
 def xor() -> tuple[np.ndarray, np.ndarray]:
@@ -30,8 +28,14 @@ def xor() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def spirals(n_per_class: int = 100, n_classes: int = 2, *, noise: float = 0.2,
-            turns: float = 1.5, rng: RNG = None) -> tuple[np.ndarray, np.ndarray]:
+def spirals(
+    n_per_class: int = 100,
+    n_classes: int = 2,
+    *,
+    noise: float = 0.2,
+    turns: float = 1.5,
+    rng: RNG = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spiral arms in the plane, one arm per class.
 
     Parameters
@@ -59,16 +63,20 @@ def spirals(n_per_class: int = 100, n_classes: int = 2, *, noise: float = 0.2,
     y = np.empty(n_per_class * n_classes, dtype=np.intp)
     r = np.linspace(0.05, 1.0, n_per_class)
     for k in range(n_classes):
-        theta = (r * turns * np.pi + 2.0 * np.pi * k / n_classes
-                 + gen.normal(0.0, noise, n_per_class))
+        theta = (
+            r * turns * np.pi
+            + 2.0 * np.pi * k / n_classes
+            + gen.normal(0.0, noise, n_per_class)
+        )
         rows = slice(k * n_per_class, (k + 1) * n_per_class)
         X[rows] = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
         y[rows] = k
     return X, y
 
 
-def moons(n_samples: int = 200, *, noise: float = 0.1, rng: RNG = None
-          ) -> tuple[np.ndarray, np.ndarray]:
+def moons(
+    n_samples: int = 200, *, noise: float = 0.1, rng: RNG = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (class 0 on top, class 1 below).
 
     Parameters
@@ -91,8 +99,12 @@ def moons(n_samples: int = 200, *, noise: float = 0.1, rng: RNG = None
     n1 = n_samples - n0
     t0 = np.linspace(0.0, np.pi, n0)
     t1 = np.linspace(0.0, np.pi, n1)
-    X = np.vstack([np.column_stack([np.cos(t0), np.sin(t0)]),
-                   np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])])
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(t0), np.sin(t0)]),
+            np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)]),
+        ]
+    )
     X += gen.normal(0.0, noise, X.shape)
     y = np.concatenate([np.zeros(n0, dtype=np.intp), np.ones(n1, dtype=np.intp)])
     return X, y
@@ -113,8 +125,10 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
     n_classes = check_positive_int(n_classes, "n_classes", "one_hot")
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise ValueError(f"one_hot: labels must be a 1-D integer array, got dtype "
-                         f"{labels.dtype} and shape {labels.shape}")
+        raise ValueError(
+            f"one_hot: labels must be a 1-D integer array, got dtype "
+            f"{labels.dtype} and shape {labels.shape}"
+        )
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(f"one_hot: labels must lie in [0, {n_classes})")
     out = np.zeros((labels.size, n_classes))
@@ -122,8 +136,9 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
-def digits(*, test_size: float = 0.25, rng: RNG = 0,
-           standardize: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def digits(
+    *, test_size: float = 0.25, rng: RNG = 0, standardize: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The 8×8 handwritten digits that scikit-learn ships, split into train and test.
 
     1,797 grey-scale images of the digits 0–9 (pixel values 0–16), loaded
@@ -150,14 +165,16 @@ def digits(*, test_size: float = 0.25, rng: RNG = 0,
     try:
         from sklearn.datasets import load_digits
     except ImportError as err:  # pragma: no cover - scikit-learn is in requirements.txt
-        raise ImportError("digits() needs scikit-learn: pip install scikit-learn") from err
+        raise ImportError(
+            "digits() needs scikit-learn: pip install scikit-learn"
+        ) from err
     if not 0.0 < check_positive_float(test_size, "test_size", "digits") < 1.0:
         raise ValueError(f"digits: test_size must be in (0, 1), got {test_size!r}")
     data = load_digits()
     X, y = data.data.astype(np.float64), data.target.astype(np.intp)
     gen = as_generator(rng, "digits")
     test = np.zeros(len(y), dtype=bool)
-    for k in np.unique(y):                      # stratified split
+    for k in np.unique(y):  # stratified split
         idx = np.flatnonzero(y == k)
         n_test = int(round(test_size * len(idx)))
         test[gen.choice(idx, size=n_test, replace=False)] = True
@@ -208,17 +225,21 @@ def load_corpus(*, lowercase: bool = False) -> str:
     if not source.is_file():
         raise FileNotFoundError(
             f"load_corpus: the data file data/{CORPUS_FILE} is missing from the installed "
-            "bpcode package (reinstall it with its package data)")
+            "bpcode package (reinstall it with its package data)"
+        )
     lines = source.read_text(encoding="utf-8").splitlines()
     start = 0
-    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
+    while start < len(lines) and (
+        lines[start].startswith("#") or not lines[start].strip()
+    ):
         start += 1
     text = "\n".join(lines[start:]).strip() + "\n"
     return text.lower() if lowercase else text
 
 
-def char_windows(text: str, context: int, *, vocab: Union[None, str] = None
-                 ) -> tuple[np.ndarray, np.ndarray, str]:
+def char_windows(
+    text: str, context: int, *, vocab: None | str = None
+) -> tuple[np.ndarray, np.ndarray, str]:
     """Next-character training pairs: every window of ``context`` characters and the one after it.
 
     Characters are encoded as their index in ``vocab``. Window ``i`` holds
@@ -267,18 +288,24 @@ def char_windows(text: str, context: int, *, vocab: Union[None, str] = None
         raise TypeError(f"char_windows: text must be a str, got {type(text).__name__}")
     context = check_positive_int(context, "context", "char_windows")
     if len(text) <= context:
-        raise ValueError(f"char_windows: text has {len(text)} characters; it needs at least "
-                         f"context + 1 = {context + 1}")
+        raise ValueError(
+            f"char_windows: text has {len(text)} characters; it needs at least "
+            f"context + 1 = {context + 1}"
+        )
     if vocab is None:
         vocab = "".join(sorted(set(text)))
     elif not isinstance(vocab, str):
-        raise TypeError(f"char_windows: vocab must be a str, got {type(vocab).__name__}")
+        raise TypeError(
+            f"char_windows: vocab must be a str, got {type(vocab).__name__}"
+        )
     if len(set(vocab)) != len(vocab):
         raise ValueError("char_windows: vocab must not repeat a character")
     index = {ch: i for i, ch in enumerate(vocab)}
     unknown = sorted(set(text) - set(index))
     if unknown:
-        raise ValueError(f"char_windows: text uses characters that are not in vocab: {unknown!r}")
+        raise ValueError(
+            f"char_windows: text uses characters that are not in vocab: {unknown!r}"
+        )
     ids = np.fromiter((index[ch] for ch in text), dtype=np.intp, count=len(text))
     X = np.lib.stride_tricks.sliding_window_view(ids[:-1], context).copy()
     y = ids[context:].copy()
@@ -323,14 +350,20 @@ def formant_gain(f: np.ndarray, formant: float, bandwidth: float) -> np.ndarray:
     formant = check_positive_float(formant, "formant", "formant_gain")
     bandwidth = check_positive_float(bandwidth, "bandwidth", "formant_gain")
     f = np.asarray(f, dtype=np.float64)
-    return formant ** 2 / np.sqrt((formant ** 2 - f ** 2) ** 2 + (f * bandwidth) ** 2)
+    return formant**2 / np.sqrt((formant**2 - f**2) ** 2 + (f * bandwidth) ** 2)
 
 
-def synthetic_vowels(n_per_class: int = 100, *, sample_rate: float = 8000.0,
-                     n_samples: int = 1024, pitch_range: tuple[float, float] = (80.0, 250.0),
-                     formant_jitter: float = 0.08, bandwidths: tuple[float, float] = (80.0, 120.0),
-                     noise: Union[float, tuple[float, float]] = (0.05, 0.5), rng: RNG = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_vowels(
+    n_per_class: int = 100,
+    *,
+    sample_rate: float = 8000.0,
+    n_samples: int = 1024,
+    pitch_range: tuple[float, float] = (80.0, 250.0),
+    formant_jitter: float = 0.08,
+    bandwidths: tuple[float, float] = (80.0, 120.0),
+    noise: float | tuple[float, float] = (0.05, 0.5),
+    rng: RNG = None,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Synthetic vowel-like sounds: a harmonic series shaped by two formant resonances.
 
     This is **synthetic** data, a toy version of the source–filter picture of
@@ -388,12 +421,17 @@ def synthetic_vowels(n_per_class: int = 100, *, sample_rate: float = 8000.0,
     n_per_class = check_positive_int(n_per_class, "n_per_class", where)
     n_samples = check_positive_int(n_samples, "n_samples", where)
     sample_rate = check_positive_float(sample_rate, "sample_rate", where)
-    formant_jitter = check_positive_float(formant_jitter, "formant_jitter", where, allow_zero=True)
+    formant_jitter = check_positive_float(
+        formant_jitter, "formant_jitter", where, allow_zero=True
+    )
     noise_range = noise if isinstance(noise, (tuple, list)) else (noise, noise)
     if len(noise_range) != 2:
-        raise ValueError(f"{where}: noise must be a number or a pair (low, high), got {noise!r}")
-    noise_lo, noise_hi = (check_positive_float(v, "noise", where, allow_zero=True)
-                          for v in noise_range)
+        raise ValueError(
+            f"{where}: noise must be a number or a pair (low, high), got {noise!r}"
+        )
+    noise_lo, noise_hi = (
+        check_positive_float(v, "noise", where, allow_zero=True) for v in noise_range
+    )
     if noise_lo > noise_hi:
         raise ValueError(f"{where}: noise range must have low <= high, got {noise!r}")
     for name, pair in (("pitch_range", pitch_range), ("bandwidths", bandwidths)):
@@ -401,24 +439,26 @@ def synthetic_vowels(n_per_class: int = 100, *, sample_rate: float = 8000.0,
             raise ValueError(f"{where}: {name} must be a pair of numbers, got {pair!r}")
     lo, hi = (check_positive_float(p, "pitch_range", where) for p in pitch_range)
     if not lo <= hi < sample_rate / 2:
-        raise ValueError(f"{where}: pitch_range must satisfy 0 < low <= high < sample_rate / 2 "
-                         f"= {sample_rate / 2:g}, got {tuple(pitch_range)!r}")
+        raise ValueError(
+            f"{where}: pitch_range must satisfy 0 < low <= high < sample_rate / 2 "
+            f"= {sample_rate / 2:g}, got {tuple(pitch_range)!r}"
+        )
     b1, b2 = (check_positive_float(b, "bandwidths", where) for b in bandwidths)
     gen = as_generator(rng, where)
 
-    formants = np.array(list(VOWEL_FORMANTS.values()))          # (5, 2)
+    formants = np.array(list(VOWEL_FORMANTS.values()))  # (5, 2)
     n_classes = len(formants)
-    t = np.arange(n_samples) / sample_rate                       # (n_samples,)
+    t = np.arange(n_samples) / sample_rate  # (n_samples,)
     X = np.empty((n_classes * n_per_class, n_samples))
     y = np.repeat(np.arange(n_classes, dtype=np.intp), n_per_class)
     for i, k in enumerate(y):
         f0 = gen.uniform(lo, hi)
         F1, F2 = formants[k] * np.exp(gen.normal(0.0, formant_jitter, 2))
         harmonics = np.arange(1, int(np.ceil(sample_rate / 2 / f0)))
-        freqs = harmonics * f0                                   # all below Nyquist
+        freqs = harmonics * f0  # all below Nyquist
         amps = (formant_gain(freqs, F1, b1) * formant_gain(freqs, F2, b2)) / harmonics
         phases = gen.uniform(0.0, 2.0 * np.pi, len(harmonics))
         s = amps @ np.cos(2.0 * np.pi * freqs[:, None] * t[None, :] + phases[:, None])
-        s /= np.sqrt(np.mean(s ** 2))
+        s /= np.sqrt(np.mean(s**2))
         X[i] = s + gen.normal(0.0, gen.uniform(noise_lo, noise_hi), n_samples)
     return X, y

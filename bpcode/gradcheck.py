@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -31,8 +31,9 @@ class PrecisionWarning(UserWarning):
     """Finite differences in less than float64 precision: expect errors of about 1e-3."""
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5,
-                       method: str = "central") -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[], float], x: np.ndarray, eps: float = 1e-5, method: str = "central"
+) -> np.ndarray:
     """Finite-difference gradient of ``f()`` with respect to the array ``x``.
 
     ``x`` is perturbed **in place**, one entry at a time, and restored
@@ -56,20 +57,29 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5,
     ndarray of the same shape as ``x``
     """
     if method not in ("central", "forward"):
-        raise ValueError(f"numerical_gradient: method must be 'central' or 'forward', got {method!r}")
+        raise ValueError(
+            f"numerical_gradient: method must be 'central' or 'forward', got {method!r}"
+        )
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError("numerical_gradient: x must be a float ndarray (it is perturbed in place)")
+        raise TypeError(
+            "numerical_gradient: x must be a float ndarray (it is perturbed in place)"
+        )
     eps = check_positive_float(eps, "eps", "numerical_gradient")
     if x.dtype != np.float64:
-        warnings.warn(f"numerical_gradient: x is {x.dtype}; in less than float64 precision "
-                      "a finite difference is only good to about 1e-3 (rounding error "
-                      "~ u/eps), so convert the variable to float64 to check a gradient",
-                      PrecisionWarning, stacklevel=2)
-    grad = np.zeros_like(x)                            # same memory layout as x
+        warnings.warn(
+            f"numerical_gradient: x is {x.dtype}; in less than float64 precision "
+            "a finite difference is only good to about 1e-3 (rounding error "
+            "~ u/eps), so convert the variable to float64 to check a gradient",
+            PrecisionWarning,
+            stacklevel=2,
+        )
+    grad = np.zeros_like(x)  # same memory layout as x
     flat, gflat = x.reshape(-1, order="A"), grad.reshape(-1, order="A")
     if not np.shares_memory(flat, x):
-        raise ValueError("numerical_gradient: x must be contiguous (C or Fortran order) so it "
-                         f"can be perturbed in place, got a strided view of shape {x.shape}")
+        raise ValueError(
+            "numerical_gradient: x must be contiguous (C or Fortran order) so it "
+            f"can be perturbed in place, got a strided view of shape {x.shape}"
+        )
     f0 = f() if method == "forward" else 0.0
     for j in range(flat.size):
         old = flat[j]
@@ -82,7 +92,7 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5,
             else:
                 gflat[j] = (f_plus - f0) / eps
         finally:
-            flat[j] = old                              # restored even if f() raised
+            flat[j] = old  # restored even if f() raised
     return grad
 
 
@@ -153,25 +163,38 @@ class GradCheckReport:
         -------
         bool
         """
-        return self.max_error < tol                 # False for NaN
+        return self.max_error < tol  # False for NaN
 
     def __str__(self) -> str:
         width = max(len(k) for k in self.errors)
-        lines = [f"{'gradient':<{width}}  {'shape':>12}  {'rel. error':>10}  {'max abs diff':>12}"]
+        lines = [
+            f"{'gradient':<{width}}  {'shape':>12}  {'rel. error':>10}  {'max abs diff':>12}"
+        ]
         for k, err in self.errors.items():
             shape = str(self.analytic[k].shape)
-            lines.append(f"{k:<{width}}  {shape:>12}  {err:10.1e}  {self.max_abs_errors[k]:12.1e}")
+            lines.append(
+                f"{k:<{width}}  {shape:>12}  {err:10.1e}  {self.max_abs_errors[k]:12.1e}"
+            )
         if self.n_near_kinks:
-            lines.append(f"note: {self.n_near_kinks} input(s) of a ReLU-like layer lie within "
-                         f"{10 * self.eps:.0e} of its kink; finite differences there straddle "
-                         "the kink, so large errors need not mean a wrong backward pass "
-                         "(check at another point, e.g. with non-zero biases)")
+            lines.append(
+                f"note: {self.n_near_kinks} input(s) of a ReLU-like layer lie within "
+                f"{10 * self.eps:.0e} of its kink; finite differences there straddle "
+                "the kink, so large errors need not mean a wrong backward pass "
+                "(check at another point, e.g. with non-zero biases)"
+            )
         return "\n".join(lines)
 
 
-def gradient_check(model: Layer, loss: Optional[Loss], X: np.ndarray,
-                   y: Optional[np.ndarray] = None, *, eps: float = 1e-5,
-                   check_input: bool = True, seed: int = 0) -> GradCheckReport:
+def gradient_check(
+    model: Layer,
+    loss: Loss | None,
+    X: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    eps: float = 1e-5,
+    check_input: bool = True,
+    seed: int = 0,
+) -> GradCheckReport:
     """Check a model's backward pass against central differences.
 
     Computes every parameter gradient and the input gradient with one
@@ -216,15 +239,18 @@ def gradient_check(model: Layer, loss: Optional[Loss], X: np.ndarray,
     if loss is not None:
         check_instance(loss, Loss, "loss", where, "MSELoss()")
     eps = check_positive_float(eps, "eps", where)
-    X = np.array(X)                                   # a private copy we may perturb
+    X = np.array(X)  # a private copy we may perturb
     if X.dtype.kind == "f":
         check_finite(X, where, "X")
-    out = model.forward(X)                            # checks X as the model does
+    out = model.forward(X)  # checks X as the model does
+    n_near_kinks = model.count_near_kinks(X, 10 * eps)
+    out = model.forward(X)  # the pass that backward goes through
     if loss is None:
         R = np.random.default_rng(seed).standard_normal(out.shape)
 
         def L() -> float:
             return float(np.sum(R * model.forward(X)))
+
         grad_out = R
     else:
         if y is None:
@@ -232,21 +258,25 @@ def gradient_check(model: Layer, loss: Optional[Loss], X: np.ndarray,
 
         def L() -> float:
             return loss.forward(model.forward(X), y)
+
         L()
         grad_out = loss.backward()
 
-    n_near_kinks = model.count_near_kinks(10 * eps)
     grad_in = model.backward(grad_out)
-    check_input = check_input and grad_in is not None   # token ids have no gradient
+    check_input = check_input and grad_in is not None  # token ids have no gradient
     if not check_input and not model.parameters():
-        raise ValueError(f"{where}: expected something to check, got {model!r} with no "
-                         "parameters and check_input=False")
+        raise ValueError(
+            f"{where}: expected something to check, got {model!r} with no "
+            "parameters and check_input=False"
+        )
     analytic = {name: grad.copy() for name, _, grad in model.parameters()}
-    numeric = {name: numerical_gradient(L, value, eps) for name, value, _ in model.parameters()}
+    numeric = {
+        name: numerical_gradient(L, value, eps) for name, value, _ in model.parameters()
+    }
     if check_input:
         analytic["input"] = grad_in.copy()
         if X.dtype != np.float64:
-            X = X.astype(np.float64)                  # L() reads this X
+            X = X.astype(np.float64)  # L() reads this X
         numeric["input"] = numerical_gradient(L, X, eps)
 
     errors = {k: relative_error(analytic[k], numeric[k]) for k in analytic}

@@ -8,7 +8,7 @@ for sigmoid and tanh) and :cite:t:`he2015delving` (He, for ReLU).
 
 from __future__ import annotations
 
-from typing import Callable, Union
+from collections.abc import Callable
 
 import numpy as np
 
@@ -116,7 +116,7 @@ INITIALIZERS: dict[str, Initializer] = {
 }
 
 
-def get_initializer(init: Union[str, Initializer]) -> Initializer:
+def get_initializer(init: str | Initializer) -> Initializer:
     """Return the initialiser called ``init``, or ``init`` itself if it is callable.
 
     Parameters
@@ -137,5 +137,7 @@ def get_initializer(init: Union[str, Initializer]) -> Initializer:
         return INITIALIZERS[init]
     except (KeyError, TypeError):
         names = ", ".join(repr(k) for k in INITIALIZERS)
-        raise ValueError(f"unknown initialiser {init!r}; expected one of {names} "
-                         "or a callable init(n_in, n_out, rng)") from None
+        raise ValueError(
+            f"unknown initialiser {init!r}; expected one of {names} "
+            "or a callable init(n_in, n_out, rng)"
+        ) from None

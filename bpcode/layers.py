@@ -30,18 +30,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from typing import Optional, Union
 
 import numpy as np
 
-from ._checks import (as_float_array, as_generator, as_parameter, check_positive_int,
-                      width_error)
+from ._checks import (
+    as_float_array,
+    as_generator,
+    as_parameter,
+    check_positive_int,
+    width_error,
+)
 from .init import Initializer, get_initializer
 
 Param = tuple[str, np.ndarray, np.ndarray]
-Seed = Union[None, int, np.random.Generator]
+Seed = None | int | np.random.Generator
 
-_forward_counter = itertools.count(1)      # numbers every forward pass of every layer
+_forward_counter = itertools.count(1)  # numbers every forward pass of every layer
 
 
 class Layer:
@@ -61,11 +65,13 @@ class Layer:
 
     params: tuple[str, ...] = ()
     training: bool = True
-    takes_token_ids: bool = False       # True for an Embedding (integer input)
-    n_in: Optional[int] = None
-    _cache: tuple[str, ...] = ()        # attributes that hold what backward needs from forward
-    _out_shape: Optional[tuple[int, ...]] = None
-    _forward_id: Optional[int] = None   # which forward pass filled the cache (None: empty)
+    takes_token_ids: bool = False  # True for an Embedding (integer input)
+    n_in: int | None = None
+    _cache: tuple[
+        str, ...
+    ] = ()  # attributes that hold what backward needs from forward
+    _out_shape: tuple[int, ...] | None = None
+    _forward_id: int | None = None  # which forward pass filled the cache (None: empty)
 
     # -- the public interface: checks, then arithmetic ------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -82,10 +88,12 @@ class Layer:
             Read-only: the backward pass may need it (copy it to change it).
         """
         out = self._recorded_forward(self._check_input(X))
-        out.flags.writeable = False                  # backward may need it as it is
+        out.flags.writeable = False  # backward may need it as it is
         return out
 
-    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> Optional[np.ndarray]:
+    def backward(
+        self, grad_out: np.ndarray, *, input_grad: bool = True
+    ) -> np.ndarray | None:
         """Back-propagate ``grad_out`` = ∂L/∂(output) through the layer.
 
         Stores the gradients of the layer's parameters (e.g. ``dW``, ``db``)
@@ -111,8 +119,10 @@ class Layer:
             raise RuntimeError(f"{self!r}: {problem}")
         grad_out = as_float_array(grad_out, self, "grad_out", copy=False, finite=False)
         if grad_out.shape != self._out_shape:
-            raise ValueError(f"{self!r}: grad_out must have the shape of the last output "
-                             f"{self._out_shape}, got {grad_out.shape}")
+            raise ValueError(
+                f"{self!r}: grad_out must have the shape of the last output "
+                f"{self._out_shape}, got {grad_out.shape}"
+            )
         if not input_grad:
             self._parameter_gradients(grad_out)
             return None
@@ -126,7 +136,10 @@ class Layer:
 
         Call it again after :meth:`backward`: a gradient is a new array after every pass.
         """
-        return [(name, getattr(self, name), getattr(self, "d" + name)) for name in self.params]
+        return [
+            (name, getattr(self, name), getattr(self, "d" + name))
+            for name in self.params
+        ]
 
     def train(self, mode: bool = True) -> Layer:
         """Switch to training mode (or to evaluation mode with ``mode=False``); return self."""
@@ -140,8 +153,8 @@ class Layer:
     def cached_arrays(self) -> list[np.ndarray]:
         """The arrays kept from the last forward pass because the backward pass needs them.
 
-        A ``Dense`` layer keeps its input, ``Sigmoid`` and ``Tanh`` their output,
-        ``ReLU`` its input. Parameters and their gradients are not included.
+        A ``Dense`` layer keeps its input, the activations their output. Parameters
+        and their gradients are not included.
 
         Returns
         -------
@@ -160,8 +173,8 @@ class Layer:
             setattr(self, name, None)
         self._out_shape = self._forward_id = None
 
-    def count_near_kinks(self, radius: float) -> int:
-        """How many inputs of the last forward pass lie within ``radius`` of a kink.
+    def count_near_kinks(self, X: np.ndarray, radius: float) -> int:
+        """How many entries of an input ``X`` lie within ``radius`` of a kink of this layer.
 
         A kink is a point where the layer is not differentiable (``z = 0`` for a ReLU).
         A finite difference whose step crosses a kink disagrees with every derivative
@@ -169,6 +182,8 @@ class Layer:
 
         Parameters
         ----------
+        X : ndarray
+            An input of the layer.
         radius : float
             How close to a kink counts.
 
@@ -184,7 +199,7 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        for name in cls.params:                   # layer.W = ... is checked (see _Checked)
+        for name in cls.params:  # layer.W = ... is checked (see _Checked)
             if not isinstance(cls.__dict__.get(name), _Checked):
                 setattr(cls, name, _Checked(name))
 
@@ -195,7 +210,7 @@ class Layer:
     def _forward(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def _backward(self, grad_out: np.ndarray) -> Optional[np.ndarray]:
+    def _backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         raise NotImplementedError
 
     def _parameter_gradients(self, grad_out: np.ndarray) -> None:
@@ -204,17 +219,19 @@ class Layer:
 
     def _check_input(self, X: object) -> np.ndarray:
         """The input as a private float64 array this layer accepts, or a clear error."""
-        X = as_float_array(X, self, ndim=2 if self.n_in is not None else None, finite=False)
+        X = as_float_array(
+            X, self, ndim=2 if self.n_in is not None else None, finite=False
+        )
         problem = self._input_error(X.shape)
         if problem is not None:
             raise ValueError(f"{self!r}: {problem}")
         return X
 
-    def _input_error(self, shape: tuple[int, ...]) -> Optional[str]:
+    def _input_error(self, shape: tuple[int, ...]) -> str | None:
         """What is wrong with an input of this shape, or None if it is accepted."""
         return None if self.n_in is None else width_error(shape, self.n_in)
 
-    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+    def _out_width(self, n_in: int | None) -> int | None:
         """Output width for inputs of width ``n_in``; None if not known before a forward pass."""
         return None
 
@@ -224,7 +241,7 @@ class Layer:
         self._forward_id = next(_forward_counter)
         return out
 
-    def _cache_problem(self) -> Optional[str]:
+    def _cache_problem(self) -> str | None:
         """Why the backward pass cannot run now, or None."""
         if self._forward_id is None:
             return "backward() called before forward() (or after clear_cache())"
@@ -252,7 +269,7 @@ class _Checked:
 class Activation(Layer):
     """Base class of the element-wise activations: the output has the input's shape."""
 
-    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+    def _out_width(self, n_in: int | None) -> int | None:
         return n_in
 
 
@@ -294,31 +311,39 @@ class Dense(Layer):
     params = ("W", "b")
     _cache = ("_X",)
 
-    def __init__(self, n_in: int, n_out: int, *, rng: Seed = None,
-                 init: Union[str, Initializer] = "xavier") -> None:
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        *,
+        rng: Seed = None,
+        init: str | Initializer = "xavier",
+    ) -> None:
         self.n_in = check_positive_int(n_in, "n_in", "Dense")
         self.n_out = check_positive_int(n_out, "n_out", "Dense")
         W = get_initializer(init)(self.n_in, self.n_out, as_generator(rng, repr(self)))
-        self.W = as_parameter(W, (self.n_in, self.n_out), f"{self!r}: the initialiser's W")
+        self.W = as_parameter(
+            W, (self.n_in, self.n_out), f"{self!r}: the initialiser's W"
+        )
         self.b = np.zeros(self.n_out)
         self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
-        self._X: Optional[np.ndarray] = None
+        self._X: np.ndarray | None = None
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        self._X = X                          # BP4 needs the layer's input
+        self._X = X  # BP4 needs the layer's input
         Z = X @ self.W
-        Z += self.b                          # Z = X W + 1b: b added to every row
+        Z += self.b  # Z = X W + 1b: b added to every row
         return Z
 
     def _backward(self, delta: np.ndarray) -> np.ndarray:
         self._parameter_gradients(delta)
-        return delta @ self.W.T              # ∂L/∂X = δ Wᵀ, the first half of BP2
+        return delta @ self.W.T  # ∂L/∂X = δ Wᵀ, the first half of BP2
 
     def _parameter_gradients(self, delta: np.ndarray) -> None:
-        self.dW = self._X.T @ delta          # BP4: ∂L/∂W = Xᵀ δ
-        self.db = delta.sum(axis=0)          # BP3: ∂L/∂b = 1ᵀ δ
+        self.dW = self._X.T @ delta  # BP4: ∂L/∂W = Xᵀ δ
+        self.db = delta.sum(axis=0)  # BP3: ∂L/∂b = 1ᵀ δ
 
-    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+    def _out_width(self, n_in: int | None) -> int | None:
         return self.n_out
 
     def __repr__(self) -> str:
@@ -357,32 +382,42 @@ class Embedding(Layer):
     def __init__(self, vocab_size: int, dim: int, *, rng: Seed = None) -> None:
         self.vocab_size = check_positive_int(vocab_size, "vocab_size", "Embedding")
         self.dim = check_positive_int(dim, "dim", "Embedding")
-        self.E = as_generator(rng, repr(self)).standard_normal((self.vocab_size, self.dim))
+        self.E = as_generator(rng, repr(self)).standard_normal(
+            (self.vocab_size, self.dim)
+        )
         self.dE = np.zeros_like(self.E)
-        self._ids: Optional[np.ndarray] = None
+        self._ids: np.ndarray | None = None
 
     def _check_input(self, X: object) -> np.ndarray:
         """Token ids: a non-empty 2-D integer array (n_samples, context) of ids in range."""
-        ids = np.array(X)                                # a private copy
+        ids = np.array(X)  # a private copy
         if ids.dtype.kind not in "iu":
-            raise TypeError(f"{self!r}: token ids must be an integer array, got dtype {ids.dtype}")
+            raise TypeError(
+                f"{self!r}: token ids must be an integer array, got dtype {ids.dtype}"
+            )
         if ids.ndim != 2 or ids.size == 0:
-            raise ValueError(f"{self!r}: token ids must be a non-empty 2-D array of shape "
-                             f"(n_samples, context), got shape {ids.shape}")
+            raise ValueError(
+                f"{self!r}: token ids must be a non-empty 2-D array of shape "
+                f"(n_samples, context), got shape {ids.shape}"
+            )
         if ids.min() < 0 or ids.max() >= self.vocab_size:
-            raise ValueError(f"{self!r}: token ids must lie in [0, {self.vocab_size}), "
-                             f"got values from {ids.min()} to {ids.max()}")
+            raise ValueError(
+                f"{self!r}: token ids must lie in [0, {self.vocab_size}), "
+                f"got values from {ids.min()} to {ids.max()}"
+            )
         return ids
 
     def _forward(self, ids: np.ndarray) -> np.ndarray:
         self._ids = ids
-        return self.E[ids].reshape(len(ids), -1)     # (n, context, dim) -> (n, context*dim)
+        return self.E[ids].reshape(
+            len(ids), -1
+        )  # (n, context, dim) -> (n, context*dim)
 
     def _backward(self, grad_out: np.ndarray) -> None:
         G = grad_out.reshape(*self._ids.shape, self.dim)
         self.dE = np.zeros_like(self.E)
-        np.add.at(self.dE, self._ids, G)             # scatter-add: repeated ids accumulate
-        return None                                  # token ids have no gradient
+        np.add.at(self.dE, self._ids, G)  # scatter-add: repeated ids accumulate
+        return None  # token ids have no gradient
 
     def __repr__(self) -> str:
         return f"Embedding({self.vocab_size} tokens -> {self.dim})"
@@ -416,42 +451,55 @@ class Sequential(Layer):
 
     def __init__(self, layers: Iterable[Layer]) -> None:
         if isinstance(layers, Layer):
-            raise TypeError(f"Sequential: expected a list of layers, e.g. Sequential([{layers!r}]),"
-                            f" got the single layer {layers!r}")
+            raise TypeError(
+                f"Sequential: expected a list of layers, e.g. Sequential([{layers!r}]),"
+                f" got the single layer {layers!r}"
+            )
         self.layers: list[Layer] = list(layers)
         if not self.layers:
             raise ValueError("Sequential: needs at least one layer")
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
-                what = (f"the class {layer.__name__} itself, not an instance"
-                        if isinstance(layer, type) else type(layer).__name__)
+                what = (
+                    f"the class {layer.__name__} itself, not an instance"
+                    if isinstance(layer, type)
+                    else type(layer).__name__
+                )
                 raise TypeError(f"Sequential: item {i} is {what}, not a Layer")
             if i > 0 and layer.takes_token_ids:
-                raise ValueError(f"Sequential: expected an Embedding (it takes token ids) only "
-                                 f"as the first layer, got {layer!r} as layer {i}")
+                raise ValueError(
+                    f"Sequential: expected an Embedding (it takes token ids) only "
+                    f"as the first layer, got {layer!r} as layer {i}"
+                )
         _reject_reused_layers(self)
         # Follow the width from layer to layer (activations keep it, Dense sets it) and
         # check that each layer with a fixed input width gets that width.
-        width: Optional[int] = None
+        width: int | None = None
         for i, layer in enumerate(self.layers):
             if layer.n_in is not None and width is not None and layer.n_in != width:
                 raise ValueError(
                     f"Sequential, layer {i} {layer!r}: expected input of shape "
                     f"(n_samples, {layer.n_in}), got (n_samples, {width}) from "
-                    f"layer {i - 1} {self.layers[i - 1]!r}")
+                    f"layer {i - 1} {self.layers[i - 1]!r}"
+                )
             width = layer._out_width(width)
-        self._forward_ids: list[Optional[int]] = []
-        self._networks_inside = [layer for layer in self.layers if layer.layers_inside()]
-        self._layers_with_parameters = [(i, layer) for i, layer in enumerate(self.layers)
-                                        if layer.params or layer.layers_inside()]
+        self._forward_ids: list[int | None] = []
+        self._networks_inside = [
+            layer for layer in self.layers if layer.layers_inside()
+        ]
+        self._layers_with_parameters = [
+            (i, layer)
+            for i, layer in enumerate(self.layers)
+            if layer.params or layer.layers_inside()
+        ]
 
     @property
-    def takes_token_ids(self) -> bool:         # type: ignore[override]
+    def takes_token_ids(self) -> bool:  # type: ignore[override]
         """True if the network starts with an Embedding."""
         return self.layers[0].takes_token_ids
 
     @property
-    def n_in(self) -> Optional[int]:           # type: ignore[override]
+    def n_in(self) -> int | None:  # type: ignore[override]
         """The input width of the network (that of its first layer with a fixed width)."""
         for layer in self.layers:
             if layer.n_in is not None or not isinstance(layer, Activation):
@@ -461,7 +509,7 @@ class Sequential(Layer):
     def _check_input(self, X: object) -> np.ndarray:
         try:
             return self.layers[0]._check_input(X)
-        except (TypeError, ValueError) as error:      # say where in the network
+        except (TypeError, ValueError) as error:  # say where in the network
             raise type(error)(f"Sequential, layer 0 {error}") from None
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
@@ -469,13 +517,15 @@ class Sequential(Layer):
             if i > 0:
                 problem = layer._input_error(X.shape)
                 if problem is not None:
-                    raise ValueError(f"Sequential, layer {i} {layer!r}: {problem} from "
-                                     f"layer {i - 1} {self.layers[i - 1]!r}")
+                    raise ValueError(
+                        f"Sequential, layer {i} {layer!r}: {problem} from "
+                        f"layer {i - 1} {self.layers[i - 1]!r}"
+                    )
             X = layer._recorded_forward(X)
         self._forward_ids = [layer._forward_id for layer in self.layers]
         return X
 
-    def _backward(self, grad_out: np.ndarray) -> Optional[np.ndarray]:
+    def _backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         for layer in reversed(self.layers):
             grad_out = layer._backward(grad_out)
         return grad_out
@@ -483,29 +533,34 @@ class Sequential(Layer):
     def _parameter_gradients(self, grad_out: np.ndarray) -> None:
         for layer in reversed(self.layers[1:]):
             grad_out = layer._backward(grad_out)
-        self.layers[0]._parameter_gradients(grad_out)   # no layer below needs ∂L/∂X
+        self.layers[0]._parameter_gradients(grad_out)  # no layer below needs ∂L/∂X
 
-    def _cache_problem(self) -> Optional[str]:
+    def _cache_problem(self) -> str | None:
         problem = super()._cache_problem()
         if problem is not None:
             return problem
-        if ([layer._forward_id for layer in self.layers] == self._forward_ids
-                and all(net._cache_problem() is None for net in self._networks_inside)):
+        if [layer._forward_id for layer in self.layers] == self._forward_ids and all(
+            net._cache_problem() is None for net in self._networks_inside
+        ):
             return None
         for i, (layer, recorded) in enumerate(zip(self.layers, self._forward_ids)):
             if layer._forward_id is None:
-                return (f"layer {i} ({layer!r}) has nothing cached to go back through: its "
-                        "clear_cache() was called after the network's forward()")
+                return (
+                    f"layer {i} ({layer!r}) has nothing cached to go back through: its "
+                    "clear_cache() was called after the network's forward()"
+                )
             if layer._forward_id != recorded:
-                return (f"layer {i} ({layer!r}) was run on other data after the network's "
-                        "forward(), so its cache no longer belongs to this network's pass; "
-                        "call the network's forward() again before backward()")
+                return (
+                    f"layer {i} ({layer!r}) was run on other data after the network's "
+                    "forward(), so its cache no longer belongs to this network's pass; "
+                    "call the network's forward() again before backward()"
+                )
             inner = layer._cache_problem()
             if inner is not None:
                 return f"layer {i} ({layer!r}): {inner}"
         return None
 
-    def _out_width(self, n_in: Optional[int]) -> Optional[int]:
+    def _out_width(self, n_in: int | None) -> int | None:
         for layer in self.layers:
             n_in = layer._out_width(n_in)
         return n_in
@@ -521,9 +576,16 @@ class Sequential(Layer):
         """The network's layers, in order."""
         return list(self.layers)
 
-    def count_near_kinks(self, radius: float) -> int:
-        """The sum of :meth:`Layer.count_near_kinks` over the layers."""
-        return sum(layer.count_near_kinks(radius) for layer in self.layers)
+    def count_near_kinks(self, X: np.ndarray, radius: float) -> int:
+        """The kinks near which each layer's input lies, on a forward pass of ``X``.
+
+        Runs the layers' ``forward`` (so a later ``backward`` needs a new forward pass).
+        """
+        total = 0
+        for layer in self.layers:
+            total += layer.count_near_kinks(X, radius)
+            X = layer.forward(X)
+        return total
 
     def cached_arrays(self) -> list[np.ndarray]:
         """Every layer's cached arrays, in layer order.
@@ -541,9 +603,11 @@ class Sequential(Layer):
 
     def parameters(self) -> list[Param]:
         """Return every layer's parameters, named ``"<layer index>.<name>"`` (e.g. ``"0.W"``)."""
-        return [(f"{i}.{name}", value, grad)
-                for i, layer in self._layers_with_parameters
-                for name, value, grad in layer.parameters()]
+        return [
+            (f"{i}.{name}", value, grad)
+            for i, layer in self._layers_with_parameters
+            for name, value, grad in layer.parameters()
+        ]
 
     @property
     def n_parameters(self) -> int:
@@ -580,7 +644,9 @@ def _reject_reused_layers(model: Layer) -> None:
                     f"Sequential: the same layer object {inner!r} is used twice, at "
                     f"{seen[id(inner)]} and at position {where}; a layer remembers one "
                     "forward pass, so give each position its own layer (for tied weights, "
-                    "two layers and a shared update)")
+                    "two layers and a shared update)"
+                )
             seen[id(inner)] = f"position {where}"
             visit(inner, f"{where}.")
+
     visit(model, "")

@@ -18,7 +18,13 @@ import math
 
 import numpy as np
 
-from ._checks import NonFiniteError, as_float_array, check_bool, check_finite, check_positive_float
+from ._checks import (
+    NonFiniteError,
+    as_float_array,
+    check_bool,
+    check_finite,
+    check_positive_float,
+)
 from .functional import sigmoid
 
 
@@ -50,13 +56,17 @@ class Loss:
         prediction = self._check_prediction(prediction)
         Y = self._check_target(target, prediction.shape)
         if len(Y) != len(prediction):
-            raise ValueError(f"{self!r}: prediction has {len(prediction)} samples but target "
-                             f"has {len(Y)}")
+            raise ValueError(
+                f"{self!r}: prediction has {len(prediction)} samples but target "
+                f"has {len(Y)}"
+            )
         value = self._forward(prediction, Y)
-        if not math.isfinite(value):                     # finite inputs, too large a loss
+        if not math.isfinite(value):  # finite inputs, too large a loss
             check_finite(Y, self, "target")
-            raise NonFiniteError(f"{self!r}: the loss is {value} (the prediction is finite, "
-                                 f"from {prediction.min():g} to {prediction.max():g})")
+            raise NonFiniteError(
+                f"{self!r}: the loss is {value} (the prediction is finite, "
+                f"from {prediction.min():g} to {prediction.max():g})"
+            )
         self._has_forward = True
         return value
 
@@ -81,17 +91,20 @@ class Loss:
             raise ValueError(
                 f"{self!r}: prediction must be a non-empty 2-D float array of shape "
                 f"(n_samples, n_outputs), got {P.ndim}-D array of dtype {P.dtype} and "
-                f"shape {P.shape}")
+                f"shape {P.shape}"
+            )
         P = P if P.dtype == np.float64 else P.astype(np.float64)
-        check_finite(P, self, "prediction")             # a diverged network's output
+        check_finite(P, self, "prediction")  # a diverged network's output
         return P
 
     def _check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
         """The target as a float64 array of the prediction's ``shape``."""
         Y = as_float_array(target, self, "target", ndim=2, copy=False, finite=False)
         if Y.shape[1:] != shape[1:]:
-            raise ValueError(f"{self!r}: target must have {shape[1]} column(s) like the "
-                             f"prediction, got shape {Y.shape}")
+            raise ValueError(
+                f"{self!r}: target must have {shape[1]} column(s) like the "
+                f"prediction, got shape {Y.shape}"
+            )
         return Y
 
     def _forward(self, prediction: np.ndarray, Y: np.ndarray) -> float:
@@ -117,10 +130,10 @@ class MSELoss(Loss):
     def _forward(self, Y_hat: np.ndarray, Y: np.ndarray) -> float:
         self._n = len(Y)
         self._residual = Y_hat - Y
-        return 0.5 * float(np.vdot(self._residual, self._residual)) / self._n   # Σ r²
+        return 0.5 * float(np.vdot(self._residual, self._residual)) / self._n  # Σ r² / 2n
 
     def _backward(self) -> np.ndarray:
-        return self._residual / self._n                      # ∂L/∂Ŷ = (Ŷ − Y)/n
+        return self._residual / self._n  # ∂L/∂Ŷ = (Ŷ − Y)/n
 
 
 class BinaryCrossEntropy(Loss):
@@ -148,7 +161,9 @@ class BinaryCrossEntropy(Loss):
         self.from_logits = check_bool(from_logits, "from_logits", "BinaryCrossEntropy")
         self.eps = check_positive_float(eps, "eps", "BinaryCrossEntropy")
         if self.eps >= 0.5:
-            raise ValueError(f"BinaryCrossEntropy: eps must be in (0, 0.5), got {eps!r}")
+            raise ValueError(
+                f"BinaryCrossEntropy: eps must be in (0, 0.5), got {eps!r}"
+            )
 
     def _check_prediction(self, prediction: object) -> np.ndarray:
         P = super()._check_prediction(prediction)
@@ -156,14 +171,17 @@ class BinaryCrossEntropy(Loss):
             raise ValueError(
                 f"{self!r}: expected probabilities in [0, 1] as the prediction (e.g. the "
                 f"output of a Sigmoid), got values from {P.min():g} to {P.max():g}; for "
-                "logits (raw scores) use BinaryCrossEntropy(from_logits=True)")
+                "logits (raw scores) use BinaryCrossEntropy(from_logits=True)"
+            )
         return P
 
     def _check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
         Y = super()._check_target(target, shape)
         if Y.min() < 0.0 or Y.max() > 1.0:
-            raise ValueError(f"{self!r}: targets must lie in [0, 1], got values from "
-                             f"{Y.min():g} to {Y.max():g}")
+            raise ValueError(
+                f"{self!r}: targets must lie in [0, 1], got values from "
+                f"{Y.min():g} to {Y.max():g}"
+            )
         return Y
 
     def _forward(self, prediction: np.ndarray, Y: np.ndarray) -> float:
@@ -171,15 +189,17 @@ class BinaryCrossEntropy(Loss):
         if self.from_logits:
             Z = prediction
             self._P = sigmoid(Z)
-            return float(np.sum(np.logaddexp(0.0, Z) - Y * Z)) / self._n   # log(1 + e^z) − yz
+            return (
+                float(np.sum(np.logaddexp(0.0, Z) - Y * Z)) / self._n
+            )  # log(1 + e^z) − yz
         P = self._P = np.clip(prediction, self.eps, 1.0 - self.eps)
         return -float(np.sum(Y * np.log(P) + (1.0 - Y) * np.log1p(-P))) / self._n
 
     def _backward(self) -> np.ndarray:
         P, Y, n = self._P, self._Y, self._n
         if self.from_logits:
-            return (P - Y) / n                               # ∂L/∂Z = (σ(Z) − Y)/n
-        return (P - Y) / (P * (1.0 - P)) / n                 # ∂L/∂P
+            return (P - Y) / n  # ∂L/∂Z = (σ(Z) − Y)/n
+        return (P - Y) / (P * (1.0 - P)) / n  # ∂L/∂P
 
     def __repr__(self) -> str:
         return f"BinaryCrossEntropy(from_logits={self.from_logits})"
@@ -200,46 +220,60 @@ class SoftmaxCrossEntropy(Loss):
 
     def _check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
         labels = np.asarray(target)
-        if labels.ndim != 1:                                 # one-hot or probability rows
+        if labels.ndim != 1:  # one-hot or probability rows
             Y = super()._check_target(target, shape)
             if Y.min() < 0.0 or np.abs(Y.sum(axis=1) - 1.0).max() > 1e-6:
-                row = int(np.argmax((Y < 0.0).any(axis=1) | (np.abs(Y.sum(axis=1) - 1.0) > 1e-6)))
-                raise ValueError(f"{self!r}: 2-D targets must be one-hot or probability "
-                                 f"rows (non-negative, each row summing to 1), got row {row} = "
-                                 f"{Y[row]} (sum {Y[row].sum():g})")
+                row = int(
+                    np.argmax(
+                        (Y < 0.0).any(axis=1) | (np.abs(Y.sum(axis=1) - 1.0) > 1e-6)
+                    )
+                )
+                raise ValueError(
+                    f"{self!r}: 2-D targets must be one-hot or probability "
+                    f"rows (non-negative, each row summing to 1), got row {row} = "
+                    f"{Y[row]} (sum {Y[row].sum():g})"
+                )
             return Y
         if labels.size == 0:
             raise ValueError(f"{self!r}: target is empty")
-        if labels.dtype.kind == "f" and np.isfinite(labels).all() and (labels % 1 == 0).all():
-            labels = labels.astype(np.intp)                  # whole-number floats: 2.0 -> 2
+        if (
+            labels.dtype.kind == "f"
+            and np.isfinite(labels).all()
+            and (labels % 1 == 0).all()
+        ):
+            labels = labels.astype(np.intp)  # whole-number floats: 2.0 -> 2
         if labels.dtype.kind not in "iu":
-            raise TypeError(f"{self!r}: 1-D targets must be integer class labels, "
-                            f"got dtype {labels.dtype}")
+            raise TypeError(
+                f"{self!r}: 1-D targets must be integer class labels, "
+                f"got dtype {labels.dtype}"
+            )
         n_classes = shape[1]
         if len(self._identity) != n_classes:
             self._identity = np.eye(n_classes)
-        if labels.dtype.kind == "i" and labels.min() < 0:   # would count from the end
+        if labels.dtype.kind == "i" and labels.min() < 0:  # would count from the end
             raise self._label_error(labels, n_classes)
         try:
-            return self._identity[labels]                    # one-hot rows
-        except IndexError:                                   # a label >= n_classes
+            return self._identity[labels]  # one-hot rows
+        except IndexError:  # a label >= n_classes
             raise self._label_error(labels, n_classes) from None
 
     _identity = np.eye(0)
 
     def _label_error(self, labels: np.ndarray, n_classes: int) -> ValueError:
-        return ValueError(f"{self!r}: class labels must lie in [0, {n_classes}) for "
-                          f"{n_classes} logits, got values from {labels.min()} to "
-                          f"{labels.max()}")
+        return ValueError(
+            f"{self!r}: class labels must lie in [0, {n_classes}) for "
+            f"{n_classes} logits, got values from {labels.min()} to "
+            f"{labels.max()}"
+        )
 
     def _forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
         self._n = len(Z)
-        Z_shifted = Z - Z.max(axis=1, keepdims=True)         # largest logit 0: no overflow
+        Z_shifted = Z - Z.max(axis=1, keepdims=True)  # largest logit 0: no overflow
         exp = np.exp(Z_shifted)
         sums = exp.sum(axis=1, keepdims=True)
-        self._P, self._Y = exp / sums, Y                     # P = softmax(Z)
+        self._P, self._Y = exp / sums, Y  # P = softmax(Z)
         log_P = Z_shifted - np.log(sums)
-        return -float(np.sum(Y * log_P)) / self._n           # −(1/n) Σᵢₖ yᵢₖ log pᵢₖ
+        return -float(np.sum(Y * log_P)) / self._n  # −(1/n) Σᵢₖ yᵢₖ log pᵢₖ
 
     def _backward(self) -> np.ndarray:
-        return (self._P - self._Y) / self._n                 # ∂L/∂Z = (P − Y)/n
+        return (self._P - self._Y) / self._n  # ∂L/∂Z = (P − Y)/n

@@ -42,13 +42,19 @@ def _predict(output: object, threshold: float, where: str) -> np.ndarray:
     """:func:`predict_labels`, with errors that name the function ``where``."""
     output = np.asarray(output)
     if output.ndim != 2:
-        raise ValueError(f"{where}: output must be 2-D (n_samples, n_outputs), "
-                         f"got shape {output.shape}")
+        raise ValueError(
+            f"{where}: output must be 2-D (n_samples, n_outputs), "
+            f"got shape {output.shape}"
+        )
     _check_finite(output, "output", where)
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-        raise TypeError(f"{where}: threshold must be a number, got {type(threshold).__name__}")
+        raise TypeError(
+            f"{where}: threshold must be a number, got {type(threshold).__name__}"
+        )
     if not math.isfinite(threshold):
-        raise ValueError(f"{where}: threshold must be a finite number, got {threshold!r}")
+        raise ValueError(
+            f"{where}: threshold must be a finite number, got {threshold!r}"
+        )
     if output.shape[1] == 1:
         return (output[:, 0] > threshold).astype(np.intp)
     return output.argmax(axis=1)
@@ -56,14 +62,16 @@ def _predict(output: object, threshold: float, where: str) -> np.ndarray:
 
 def _check_finite(a: np.ndarray, name: str, where: str) -> None:
     """Raise NonFiniteError naming the first nan or inf entry of ``a`` (row, column)."""
-    if a.dtype.kind not in "fc":                   # integers and booleans are finite
+    if a.dtype.kind not in "fc":  # integers and booleans are finite
         return
     bad = np.argwhere(~np.isfinite(a))
     if len(bad):
         index = tuple(int(i) for i in bad[0])
         at = "".join(f" {axis} {i}," for axis, i in zip(("at row", "column"), index))
-        raise NonFiniteError(f"{where}: {name} contains NaN or infinity (first{at} value "
-                         f"{a[index]}; {len(bad)} of {a.size} entries); it must be finite")
+        raise NonFiniteError(
+            f"{where}: {name} contains NaN or infinity (first{at} value "
+            f"{a[index]}; {len(bad)} of {a.size} entries); it must be finite"
+        )
 
 
 def accuracy(y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> float:
@@ -92,19 +100,25 @@ def accuracy(y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> 
     """
     y_true = np.asarray(y_true)
     if y_true.dtype.kind not in "biuf":
-        raise TypeError(f"accuracy: y_true must hold numeric class labels (0, 1, ...), got "
-                        f"dtype {y_true.dtype}")
+        raise TypeError(
+            f"accuracy: y_true must hold numeric class labels (0, 1, ...), got "
+            f"dtype {y_true.dtype}"
+        )
     _check_finite(y_true, "y_true", "accuracy")
     if y_true.ndim == 2:
         y_true = y_true[:, 0] if y_true.shape[1] == 1 else y_true.argmax(axis=1)
     pred = _predict(output, threshold, "accuracy")
     if pred.shape != y_true.shape:
-        raise ValueError(f"accuracy: expected y_true of shape {pred.shape} (one label per "
-                         f"row of the output), got shape {y_true.shape}")
+        raise ValueError(
+            f"accuracy: expected y_true of shape {pred.shape} (one label per "
+            f"row of the output), got shape {y_true.shape}"
+        )
     return float(np.mean(pred == np.rint(y_true).astype(np.intp)))
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+def confusion_matrix(
+    y_true: np.ndarray, y_pred: np.ndarray, n_classes: int
+) -> np.ndarray:
     """Count how often class ``i`` (row) was predicted as class ``j`` (column).
 
     Parameters
@@ -129,7 +143,9 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     y_true = _as_labels(y_true, "y_true", n_classes)
     y_pred = _as_labels(y_pred, "y_pred", n_classes)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"confusion_matrix: shapes differ, {y_true.shape} and {y_pred.shape}")
+        raise ValueError(
+            f"confusion_matrix: shapes differ, {y_true.shape} and {y_pred.shape}"
+        )
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(counts, (y_true, y_pred), 1)
     return counts
@@ -139,12 +155,16 @@ def _as_labels(labels: object, name: str, n_classes: int) -> np.ndarray:
     """``labels`` as an integer array with values in [0, n_classes), or raise."""
     a = np.asarray(labels)
     if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
-        a = a.astype(np.intp)                      # whole-number floats, e.g. 2.0
+        a = a.astype(np.intp)  # whole-number floats, e.g. 2.0
     if a.dtype.kind not in "biu":
-        raise TypeError(f"confusion_matrix: {name} must be integer class labels, "
-                        f"got dtype {a.dtype}")
+        raise TypeError(
+            f"confusion_matrix: {name} must be integer class labels, "
+            f"got dtype {a.dtype}"
+        )
     a = a.astype(np.intp, copy=False)
     if a.size and (a.min() < 0 or a.max() >= n_classes):
-        raise ValueError(f"confusion_matrix: {name} must lie in [0, {n_classes}), "
-                         f"got values from {a.min()} to {a.max()}")
+        raise ValueError(
+            f"confusion_matrix: {name} must lie in [0, {n_classes}), "
+            f"got values from {a.min()} to {a.max()}"
+        )
     return a

@@ -61,21 +61,23 @@ class SGD(Optimizer):
 
     def __init__(self, model: Layer, lr: float = 0.1, momentum: float = 0.0) -> None:
         super().__init__(model, lr)
-        self.momentum = check_positive_float(momentum, "momentum", "SGD", allow_zero=True)
+        self.momentum = check_positive_float(
+            momentum, "momentum", "SGD", allow_zero=True
+        )
         if self.momentum >= 1.0:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self._velocity: dict[int, np.ndarray] = {}
 
     def _update(self, i: int, value: np.ndarray, grad: np.ndarray) -> None:
         if self.momentum == 0.0:
-            value -= self.lr * grad                  # θ ← θ − η g
+            value -= self.lr * grad  # θ ← θ − η g
             return
         if i not in self._velocity:
             self._velocity[i] = np.zeros_like(value)
         v = self._velocity[i]
         v *= self.momentum
-        v -= self.lr * grad                          # v ← μ v − η g
-        value += v                                   # θ ← θ + v
+        v -= self.lr * grad  # v ← μ v − η g
+        value += v  # θ ← θ + v
 
     def __repr__(self) -> str:
         return f"SGD(lr={self.lr}, momentum={self.momentum})"
@@ -96,8 +98,14 @@ class Adam(Optimizer):
     eps : float, default=1e-8
     """
 
-    def __init__(self, model: Layer, lr: float = 0.001, beta1: float = 0.9,
-                 beta2: float = 0.999, eps: float = 1e-8) -> None:
+    def __init__(
+        self,
+        model: Layer,
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ) -> None:
         super().__init__(model, lr)
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
@@ -119,11 +127,11 @@ class Adam(Optimizer):
             self._m[i], self._v[i] = np.zeros_like(value), np.zeros_like(value)
         m, v = self._m[i], self._v[i]
         m *= self.beta1
-        m += (1.0 - self.beta1) * grad               # m ← β₁ m + (1 − β₁) g
+        m += (1.0 - self.beta1) * grad  # m ← β₁ m + (1 − β₁) g
         v *= self.beta2
-        v += (1.0 - self.beta2) * grad * grad        # v ← β₂ v + (1 − β₂) g²
-        v_hat = v / (1.0 - self.beta2 ** self.t)
-        value -= self.lr / (1.0 - self.beta1 ** self.t) * m / (np.sqrt(v_hat) + self.eps)
+        v += (1.0 - self.beta2) * grad * grad  # v ← β₂ v + (1 − β₂) g²
+        v_hat = v / (1.0 - self.beta2**self.t)
+        value -= self.lr / (1.0 - self.beta1**self.t) * m / (np.sqrt(v_hat) + self.eps)
 
     def __repr__(self) -> str:
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"

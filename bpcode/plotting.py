@@ -7,7 +7,8 @@ and PNG output for inline figures (so stored notebooks compare cleanly).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Optional, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,8 +21,16 @@ if TYPE_CHECKING:
 
 #: Okabe–Ito colour-blind-safe palette, reordered so that black (first in the
 #: original) comes last.
-PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00",
-                            "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+PALETTE: tuple[str, ...] = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
 
 
 def use_book_style() -> None:
@@ -35,38 +44,49 @@ def use_book_style() -> None:
     import matplotlib as mpl
     from cycler import cycler
 
-    mpl.rcParams.update({
-        "axes.prop_cycle": cycler(color=PALETTE),
-        "figure.figsize": (6.4, 4.0),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "font.size": 11,
-        "axes.titlesize": 12,
-        "axes.labelsize": 11,
-        "legend.fontsize": 10,
-        "xtick.labelsize": 10,
-        "ytick.labelsize": 10,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "image.cmap": "viridis",
-        "svg.hashsalt": "bpcode",
-    })
+    mpl.rcParams.update(
+        {
+            "axes.prop_cycle": cycler(color=PALETTE),
+            "figure.figsize": (6.4, 4.0),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "font.size": 11,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "legend.fontsize": 10,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "image.cmap": "viridis",
+            "svg.hashsalt": "bpcode",
+        }
+    )
     try:
         from IPython import get_ipython
+
         if get_ipython() is not None:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
+
             set_matplotlib_formats("png")
     except ImportError:  # pragma: no cover - plain Python without IPython
         pass
 
 
-def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
-                           y: np.ndarray, ax: Optional["Axes"] = None, *,
-                           resolution: int = 200, padding: float = 0.25,
-                           title: Optional[str] = None,
-                           xlabel: str = "$x_1$", ylabel: str = "$x_2$") -> "Axes":
+def plot_decision_boundary(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    ax: Axes | None = None,
+    *,
+    resolution: int = 200,
+    padding: float = 0.25,
+    title: str | None = None,
+    xlabel: str = "$x_1$",
+    ylabel: str = "$x_2$",
+) -> Axes:
     """Shade the class a 2-D classifier predicts everywhere, with the data on top.
 
     Parameters
@@ -96,33 +116,50 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"{where}: X must have shape (n_samples, 2), got {X.shape}")
     y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:            # a column of labels
+    if y.ndim == 2 and y.shape[1] == 1:  # a column of labels
         y = y[:, 0]
     if y.shape != (len(X),):
-        raise ValueError(f"{where}: y must hold one class label per row of X, shape "
-                         f"({len(X)},), got shape {y.shape} (one-hot rows? use argmax(axis=1))")
+        raise ValueError(
+            f"{where}: y must hold one class label per row of X, shape "
+            f"({len(X)},), got shape {y.shape} (one-hot rows? use argmax(axis=1))"
+        )
     if y.dtype.kind not in "biuf" or not np.all(y == np.round(y)) or y.min() < 0:
-        raise ValueError(f"{where}: y must be class labels 0, 1, 2, ..., got values "
-                         f"{np.unique(y)[:5]}{' ...' if len(np.unique(y)) > 5 else ''}")
+        raise ValueError(
+            f"{where}: y must be class labels 0, 1, 2, ..., got values "
+            f"{np.unique(y)[:5]}{' ...' if len(np.unique(y)) > 5 else ''}"
+        )
     y = y.astype(int)
     ax = ax if ax is not None else plt.gca()
     x_min, y_min = X.min(axis=0) - padding
     x_max, y_max = X.max(axis=0) + padding
-    gx, gy = np.meshgrid(np.linspace(x_min, x_max, resolution),
-                         np.linspace(y_min, y_max, resolution))
+    gx, gy = np.meshgrid(
+        np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution)
+    )
     labels = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()])))
     if labels.shape not in ((gx.size,), (gx.size, 1)):
-        raise ValueError(f"{where}: predict must return one label per point, shape "
-                         f"({gx.size},) for {gx.size} points, got shape {labels.shape}; for a "
-                         "network's outputs use lambda P: predict_labels(model.forward(P))")
+        raise ValueError(
+            f"{where}: predict must return one label per point, shape "
+            f"({gx.size},) for {gx.size} points, got shape {labels.shape}; for a "
+            "network's outputs use lambda P: predict_labels(model.forward(P))"
+        )
     labels = labels.reshape(gx.shape)
     n_classes = int(max(labels.max(), y.max())) + 1
     cmap = ListedColormap(PALETTE[:n_classes])
-    ax.contourf(gx, gy, labels, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.25)
+    ax.contourf(
+        gx, gy, labels, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.25
+    )
     for k in range(n_classes):
         pts = X[y == k]
-        ax.scatter(pts[:, 0], pts[:, 1], s=18, color=PALETTE[k], edgecolor="white",
-                   linewidth=0.5, label=f"class {k}", marker="os^Dv<>p"[k % 8])
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=18,
+            color=PALETTE[k],
+            edgecolor="white",
+            linewidth=0.5,
+            label=f"class {k}",
+            marker="os^Dv<>p"[k % 8],
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -131,9 +168,14 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], X: np.nd
     return ax
 
 
-def plot_loss_curves(history: Union["History", Sequence[float]], ax: Optional["Axes"] = None, *,
-                     title: str = "Training loss", ylabel: str = "loss",
-                     log: bool = False) -> "Axes":
+def plot_loss_curves(
+    history: History | Sequence[float],
+    ax: Axes | None = None,
+    *,
+    title: str = "Training loss",
+    ylabel: str = "loss",
+    log: bool = False,
+) -> Axes:
     """Plot a :class:`~bpcode.training.History` (training and validation loss per epoch).
 
     Parameters
@@ -166,8 +208,13 @@ def plot_loss_curves(history: Union["History", Sequence[float]], ax: Optional["A
     return ax
 
 
-def draw_graph(output: "Value", ax: Optional["Axes"] = None, *, show_grad: bool = True,
-               title: Optional[str] = None) -> "Axes":
+def draw_graph(
+    output: Value,
+    ax: Axes | None = None,
+    *,
+    show_grad: bool = True,
+    title: str | None = None,
+) -> Axes:
     """Draw the computational graph of an :class:`~bpcode.autograd.Value`.
 
     Inputs on the left, the output on the right; each node shows its label,
@@ -188,7 +235,7 @@ def draw_graph(output: "Value", ax: Optional["Axes"] = None, *, show_grad: bool 
 
     nodes = output.topological_order()
     depth: dict[int, int] = {}
-    for node in nodes:                                      # parents come first
+    for node in nodes:  # parents come first
         depth[id(node)] = 1 + max((depth[id(p)] for p in node.parents), default=-1)
     columns: dict[int, list] = {}
     for node in nodes:
@@ -205,9 +252,17 @@ def draw_graph(output: "Value", ax: Optional["Axes"] = None, *, show_grad: bool 
             x0, y0 = pos[id(p)]
             # an edge that skips a column bends around the boxes in between
             bend = 0.0 if x1 - x0 <= 1.0 else (0.35 if y0 <= y1 else -0.35)
-            ax.annotate("", xy=(x1 - 0.28, y1), xytext=(x0 + 0.28, y0),
-                        arrowprops=dict(arrowstyle="->", color="0.4", lw=1.0,
-                                        connectionstyle=f"arc3,rad={bend}"))
+            ax.annotate(
+                "",
+                xy=(x1 - 0.28, y1),
+                xytext=(x0 + 0.28, y0),
+                arrowprops=dict(
+                    arrowstyle="->",
+                    color="0.4",
+                    lw=1.0,
+                    connectionstyle=f"arc3,rad={bend}",
+                ),
+            )
     for node in nodes:
         x, y = pos[id(node)]
         head = node.label or (node.op if node.op else "const")
@@ -217,8 +272,15 @@ def draw_graph(output: "Value", ax: Optional["Axes"] = None, *, show_grad: bool 
         if show_grad:
             text += f"\ngrad {node.grad:.3g}"
         color = PALETTE[0] if not node.parents else PALETTE[1]
-        ax.text(x, y, text, ha="center", va="center", fontsize=9,
-                bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=color, lw=1.5))
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=color, lw=1.5),
+        )
     n_cols = max(columns) + 1
     n_rows = max(len(c) for c in columns.values())
     ax.set_xlim(-0.6, n_cols - 0.4)
@@ -229,7 +291,7 @@ def draw_graph(output: "Value", ax: Optional["Axes"] = None, *, show_grad: bool 
     return ax
 
 
-def label_axes(ax: "Axes", xlabel: str, ylabel: str, title: Optional[str] = None) -> None:
+def label_axes(ax: Axes, xlabel: str, ylabel: str, title: str | None = None) -> None:
     """Set the axis labels (with units where there are any) and the title.
 
     Parameters
@@ -246,5 +308,11 @@ def label_axes(ax: "Axes", xlabel: str, ylabel: str, title: Optional[str] = None
         ax.set_title(title)
 
 
-__all__: Sequence[str] = ("PALETTE", "use_book_style", "plot_decision_boundary",
-                          "plot_loss_curves", "draw_graph", "label_axes")
+__all__: Sequence[str] = (
+    "PALETTE",
+    "use_book_style",
+    "plot_decision_boundary",
+    "plot_loss_curves",
+    "draw_graph",
+    "label_axes",
+)

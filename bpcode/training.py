@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
 
 import numpy as np
 
-from ._checks import (NonFiniteError, as_generator, check_finite, check_instance,
-                      check_positive_int)
+from ._checks import (
+    NonFiniteError,
+    as_generator,
+    check_finite,
+    check_instance,
+    check_positive_int,
+)
 from .layers import Layer
 from .losses import Loss
 from .metrics import accuracy
@@ -18,8 +23,9 @@ from .optim import Optimizer
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
 
-def train_step(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray,
-               Y: np.ndarray) -> float:
+def train_step(
+    model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, Y: np.ndarray
+) -> float:
     """One step of gradient descent on the batch ``(X, Y)``; return the loss before the step.
 
     The article's four steps, through the public methods only: the forward pass, the
@@ -40,15 +46,15 @@ def train_step(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray,
 
     Raises
     ------
-    NonFiniteError
-        If the network's output or the loss is NaN or infinite.
+    ~bpcode.NonFiniteError
+        If the network's output or the loss is NaN or infinite (a ValueError).
     """
-    out = model.forward(X)                              # 1. forward pass
-    value = loss.forward(out, Y)                        # 2. error
+    out = model.forward(X)  # 1. forward pass
+    value = loss.forward(out, Y)  # 2. error
     if not math.isfinite(value):
         raise NonFiniteError(f"train_step: the loss is {value}")
-    model.backward(loss.backward(), input_grad=False)   # 3. backward pass
-    optimizer.step()                                    # 4. update
+    model.backward(loss.backward(), input_grad=False)  # 3. backward pass
+    optimizer.step()  # 4. update
     return value
 
 
@@ -96,11 +102,21 @@ class History:
         return len(self.loss)
 
 
-def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.ndarray, *,
-        epochs: int, batch_size: Optional[int] = None, shuffle: bool = True,
-        rng: Union[None, int, np.random.Generator] = None,
-        validation_data: Optional[tuple[np.ndarray, np.ndarray]] = None,
-        metric: Union[None, str, Metric] = None, verbose: int = 0) -> History:
+def fit(
+    model: Layer,
+    loss: Loss,
+    optimizer: Optimizer,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    rng: None | int | np.random.Generator = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    metric: None | str | Metric = None,
+    verbose: int = 0,
+) -> History:
     """Train ``model`` with mini-batch gradient descent and return its history.
 
     Checks everything once, then repeats :func:`train_step` over mini-batches. If the
@@ -145,20 +161,23 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
     History
     """
     X, y, n, batch_size, metric_fn, validation = _check_fit_arguments(
-        model, loss, optimizer, X, y, epochs, batch_size, metric, validation_data)
+        model, loss, optimizer, X, y, epochs, batch_size, metric, validation_data
+    )
     gen = as_generator(rng, "fit")
     history = History()
     order = np.arange(n)
     try:
         for epoch in range(1, epochs + 1):
             if shuffle and batch_size < n:
-                gen.shuffle(order)                   # a new random order every epoch
+                gen.shuffle(order)  # a new random order every epoch
             total = 0.0
             for start in range(0, n, batch_size):
-                batch = order[start:start + batch_size]
-                total += train_step(model, loss, optimizer, X[batch], y[batch]) * len(batch)
+                batch = order[start : start + batch_size]
+                total += train_step(model, loss, optimizer, X[batch], y[batch]) * len(
+                    batch
+                )
             history.loss.append(total / n)
-            _check_parameters(model, epoch)          # the epoch's last update included
+            _check_parameters(model, epoch)  # the epoch's last update included
             if metric_fn is not None:
                 history.metric.append(float(metric_fn(y, model.forward(X))))
             if validation is not None:
@@ -168,71 +187,103 @@ def fit(model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, y: np.nda
                 if metric_fn is not None:
                     history.val_metric.append(float(metric_fn(y_val, out_val)))
             if verbose and (epoch % verbose == 0 or epoch == epochs):
-                extra = f", val_loss {history.val_loss[-1]:.4f}" if history.val_loss else ""
+                extra = (
+                    f", val_loss {history.val_loss[-1]:.4f}" if history.val_loss else ""
+                )
                 print(f"epoch {epoch:5d}: loss {history.loss[-1]:.4f}{extra}")
     except NonFiniteError as error:
         raise TrainingDivergedError(
             f"fit: training diverged in epoch {epoch} ({error}); the learning rate "
             f"({optimizer.lr:g}) is probably too large, or the inputs are badly scaled",
-            epoch, history) from None
-    except ValueError as error:                      # e.g. an output left what the loss needs
+            epoch,
+            history,
+        ) from None
+    except ValueError as error:  # e.g. an output left what the loss needs
         raise ValueError(f"fit, epoch {epoch}: {error}") from None
     return history
 
 
-def _check_fit_arguments(model, loss, optimizer, X, y, epochs, batch_size, metric,
-                         validation_data):
+def _check_fit_arguments(
+    model, loss, optimizer, X, y, epochs, batch_size, metric, validation_data
+):
     """Everything ``fit`` checks once, before the first step; returns what the loop needs."""
     where = "fit"
     check_instance(model, Layer, "model", where, "Sequential([...])")
     check_instance(loss, Loss, "loss", where, "MSELoss()")
     check_instance(optimizer, Optimizer, "optimizer", where, "SGD(model, lr=0.1)")
     trained = {id(value) for _, value, _ in model.parameters()}
-    if trained and trained.isdisjoint(id(value) for _, value, _ in optimizer.model.parameters()):
-        raise ValueError(f"{where}: the optimizer was built for another model: it updates none "
-                         f"of the parameters of {model!r} (a new model needs a new optimizer, "
-                         "e.g. SGD(model, lr=0.1))")
+    if trained and trained.isdisjoint(
+        id(value) for _, value, _ in optimizer.model.parameters()
+    ):
+        raise ValueError(
+            f"{where}: the optimizer was built for another model: it updates none "
+            f"of the parameters of {model!r} (a new model needs a new optimizer, "
+            "e.g. SGD(model, lr=0.1))"
+        )
     epochs = check_positive_int(epochs, "epochs", where)
     X, y = _check_data(model, loss, X, y, where, "X", "y")
     n = len(X)
-    batch_size = n if batch_size is None else min(
-        check_positive_int(batch_size, "batch_size", where), n)
+    batch_size = (
+        n
+        if batch_size is None
+        else min(check_positive_int(batch_size, "batch_size", where), n)
+    )
     if metric == "accuracy":
         # a model trained on logits (BinaryCrossEntropy(from_logits=True)) says "class 1"
         # when its output is above 0, not above 0.5
         threshold = 0.0 if getattr(loss, "from_logits", False) else 0.5
-        metric_fn: Optional[Metric] = lambda t, out: accuracy(t, out, threshold=threshold)
+
+        def metric_fn(t: np.ndarray, out: np.ndarray) -> float:
+            return accuracy(t, out, threshold=threshold)
     else:
         metric_fn = metric
     if metric_fn is not None and not callable(metric_fn):
-        raise ValueError(f"{where}: metric must be 'accuracy' or a callable, got {metric!r}")
+        raise ValueError(
+            f"{where}: metric must be 'accuracy' or a callable, got {metric!r}"
+        )
     validation = None
     if validation_data is not None:
-        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-            got = (f"a {type(validation_data).__name__} of length {len(validation_data)}"
-                   if isinstance(validation_data, (tuple, list))
-                   else type(validation_data).__name__)
-            raise TypeError(f"{where}: validation_data must be a pair (X_val, y_val), got {got}")
-        validation = _check_data(model, loss, *validation_data, f"{where} (validation_data)",
-                                 "X_val", "y_val")
+        if not (
+            isinstance(validation_data, (tuple, list)) and len(validation_data) == 2
+        ):
+            got = (
+                f"a {type(validation_data).__name__} of length {len(validation_data)}"
+                if isinstance(validation_data, (tuple, list))
+                else type(validation_data).__name__
+            )
+            raise TypeError(
+                f"{where}: validation_data must be a pair (X_val, y_val), got {got}"
+            )
+        validation = _check_data(
+            model,
+            loss,
+            *validation_data,
+            f"{where} (validation_data)",
+            "X_val",
+            "y_val",
+        )
     return X, y, n, batch_size, metric_fn, validation
 
 
-def _check_data(model: Layer, loss: Loss, X: object, y: object, where: str, x_name: str,
-                y_name: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_data(
+    model: Layer, loss: Loss, X: object, y: object, where: str, x_name: str, y_name: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Run the model and the loss once on all the data: every check they make, made once."""
     if np.asarray(X).dtype.kind == "f":
         check_finite(np.asarray(X), where, x_name)
     try:
         out = model.forward(X)
     except (TypeError, ValueError) as error:
-        raise type(error)(f"{where}: {x_name} (shape {np.shape(X)}) does not fit the model: "
-                          f"{error}") from None
+        raise type(error)(
+            f"{where}: {x_name} (shape {np.shape(X)}) does not fit the model: {error}"
+        ) from None
     try:
         loss.forward(out, y)
     except (TypeError, ValueError) as error:
-        raise type(error)(f"{where}: the loss cannot take {y_name} (shape {np.shape(y)}) with "
-                          f"the model's output (shape {out.shape}) for {x_name}: {error}") from None
+        raise type(error)(
+            f"{where}: the loss cannot take {y_name} (shape {np.shape(y)}) with "
+            f"the model's output (shape {out.shape}) for {x_name}: {error}"
+        ) from None
     return np.asarray(X), np.asarray(y)
 
 

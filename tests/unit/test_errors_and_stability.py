@@ -42,8 +42,11 @@ def assert_mentions(info, *facts):
     own, so that ``"3"`` is not found inside ``"30"``, nor ``"X"`` inside ``"X_val"``.
     """
     message = str(info.value)
-    missing = [fact for fact in facts
-               if not re.search(rf"(?<![\w.]){re.escape(fact)}(?!\w)", message)]
+    missing = [
+        fact
+        for fact in facts
+        if not re.search(rf"(?<![\w.]){re.escape(fact)}(?!\w)", message)
+    ]
     assert not missing, f"{missing} not in the message {message!r}"
 
 
@@ -73,7 +76,7 @@ def test_mismatched_target_shape(net):
     assert_mentions(info, "target", "1 column", "(4, 2)")
     with pytest.raises(ValueError, match=r"MSELoss\(\)") as info:
         MSELoss().forward(out, np.ones((3, 1)))
-    assert_mentions(info, "prediction", "target", "4", "3")      # the two sample counts
+    assert_mentions(info, "prediction", "target", "4", "3")  # the two sample counts
 
 
 def test_grad_out_shape_checked():
@@ -85,8 +88,9 @@ def test_grad_out_shape_checked():
 
 
 # -- order of calls -----------------------------------------------------------
-@pytest.mark.parametrize("layer", [Dense(2, 2, rng=0), Tanh(), Sequential([Dense(2, 2, rng=0)])],
-                         ids=repr)
+@pytest.mark.parametrize(
+    "layer", [Dense(2, 2, rng=0), Tanh(), Sequential([Dense(2, 2, rng=0)])], ids=repr
+)
 def test_backward_before_forward(layer):
     with pytest.raises(RuntimeError, match=re.escape(repr(layer))) as info:
         layer.backward(np.ones((1, 2)))
@@ -100,11 +104,11 @@ def test_backward_after_clear_cache(net):
     with pytest.raises(RuntimeError, match=r"clear_cache\(\)"):
         net.backward(np.ones((4, 1)))
     net.forward(X)
-    net.layers[2].clear_cache()                     # one layer only
+    net.layers[2].clear_cache()  # one layer only
     with pytest.raises(RuntimeError, match=r"layer 2 \(Dense\(3 -> 1\)\)") as info:
         net.backward(np.ones((4, 1)))
     assert_mentions(info, "clear_cache()")
-    net.forward(X)                                  # a new forward pass refills every cache
+    net.forward(X)  # a new forward pass refills every cache
     assert net.backward(np.ones((4, 1))).shape == (4, 2)
 
 
@@ -114,18 +118,25 @@ def test_cached_arrays_are_what_backward_needs(net):
     out = net.forward(X)
     dense0, tanh, dense1, sigmoid_layer = net.layers
     assert [a.shape for a in dense0.cached_arrays()] == [(5, 2)]
-    assert tanh.cached_arrays()[0] is dense1.cached_arrays()[0]      # one array, two owners
+    assert tanh.cached_arrays()[0] is dense1.cached_arrays()[0]  # one array, two owners
     # the Sigmoid keeps its output: forward hands it out read-only (no copy)
-    assert np.shares_memory(out, sigmoid_layer.cached_arrays()[0]) and not out.flags.writeable
+    assert (
+        np.shares_memory(out, sigmoid_layer.cached_arrays()[0])
+        and not out.flags.writeable
+    )
     distinct = {id(a): a for a in net.cached_arrays()}
     assert sum(a.nbytes for a in distinct.values()) == 8 * 5 * (2 + 3 + 1)
     params = {id(a) for _, value, grad in net.parameters() for a in (value, grad)}
     assert not params & set(distinct)
     net.clear_cache()
-    assert net.cached_arrays() == [] and all(layer.cached_arrays() == [] for layer in net.layers)
+    assert net.cached_arrays() == [] and all(
+        layer.cached_arrays() == [] for layer in net.layers
+    )
 
 
-@pytest.mark.parametrize("loss", [MSELoss(), BinaryCrossEntropy(), SoftmaxCrossEntropy()], ids=repr)
+@pytest.mark.parametrize(
+    "loss", [MSELoss(), BinaryCrossEntropy(), SoftmaxCrossEntropy()], ids=repr
+)
 def test_loss_backward_before_forward(loss):
     with pytest.raises(RuntimeError, match=re.escape(repr(loss))) as info:
         loss.backward()
@@ -144,7 +155,7 @@ def test_nan_in_data_is_located():
     with pytest.raises(NonFiniteError, match=r"\bX\b") as info:
         fit(model, MSELoss(), SGD(model), X, np.ones((3, 1)), epochs=1)
     assert_mentions(info, "fit", "nan", "(1, 0)")
-    np.testing.assert_array_equal(model[0].W, W)      # caught before any update
+    np.testing.assert_array_equal(model[0].W, W)  # caught before any update
     with pytest.raises(NonFiniteError, match=r"MSELoss\(\)") as info:
         MSELoss().forward(Dense(2, 1, rng=0).forward(X), np.ones((3, 1)))
     assert_mentions(info, "prediction", "nan", "(1, 0)")
@@ -171,7 +182,9 @@ def test_string_input():
 def test_integer_input_is_converted_not_rejected():
     X_int = np.array([[0, 1], [1, 0]])
     layer = Dense(2, 1, rng=0)
-    np.testing.assert_array_equal(layer.forward(X_int), layer.forward(X_int.astype(float)))
+    np.testing.assert_array_equal(
+        layer.forward(X_int), layer.forward(X_int.astype(float))
+    )
 
 
 def test_integer_prediction_rejected_by_loss():
@@ -202,7 +215,9 @@ def test_one_hot_rows_must_sum_to_one():
 
 
 def test_binary_targets_in_unit_interval():
-    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
+    with pytest.raises(
+        ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)"
+    ) as info:
         BinaryCrossEntropy().forward(np.full((2, 1), 0.5), np.array([[0.0], [2.0]]))
     assert_mentions(info, "targets", "[0, 1]", "0 to 2")
 
@@ -218,10 +233,15 @@ def test_embedding_needs_integer_ids_in_range():
 
 
 # -- constructors -------------------------------------------------------------------
-@pytest.mark.parametrize("args, name, value", [
-    ((0, 2), "n_in", "0"), ((2, -1), "n_out", "-1"), ((2.5, 2), "n_in", "2.5"),
-    ((True, 2), "n_in", "True"),
-])
+@pytest.mark.parametrize(
+    "args, name, value",
+    [
+        ((0, 2), "n_in", "0"),
+        ((2, -1), "n_out", "-1"),
+        ((2.5, 2), "n_in", "2.5"),
+        ((True, 2), "n_in", "True"),
+    ],
+)
 def test_dense_sizes_must_be_positive_integers(args, name, value):
     with pytest.raises(ValueError, match=r"Dense") as info:
         Dense(*args)
@@ -231,7 +251,7 @@ def test_dense_sizes_must_be_positive_integers(args, name, value):
 def test_unknown_initialiser():
     with pytest.raises(ValueError, match=r"'gaussian'") as info:
         Dense(2, 2, init="gaussian")
-    assert_mentions(info, "'xavier'")                  # and what is accepted
+    assert_mentions(info, "'xavier'")  # and what is accepted
 
 
 def test_bad_rng():
@@ -260,19 +280,21 @@ def test_fit_stops_with_the_epoch_when_the_loss_diverges():
     y = X @ np.array([[1.0], [-2.0], [0.5]])
     model = Sequential([Dense(3, 8, rng=1), Dense(8, 1, rng=2)])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # overflow on the way to inf
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow on the way to inf
         with pytest.raises(TrainingDivergedError, match=r"epoch \d+") as info:
             fit(model, MSELoss(), SGD(model, lr=0.5), X, y, epochs=50)
     assert 1 <= info.value.epoch <= 50
-    assert_mentions(info, "fit", f"epoch {info.value.epoch}", "0.5")   # the epoch and the lr
-    assert re.search(r"\b(nan|inf)\b", str(info.value))                  # and the bad value
+    assert_mentions(
+        info, "fit", f"epoch {info.value.epoch}", "0.5"
+    )  # the epoch and the lr
+    assert re.search(r"\b(nan|inf)\b", str(info.value))  # and the bad value
     assert len(info.value.history.loss) == info.value.epoch - 1
 
 
 def test_fit_checks_sample_counts(net):
     with pytest.raises(ValueError, match=r"\bfit\b") as info:
         fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((3, 1)), epochs=1)
-    assert_mentions(info, "y", "(3, 1)", "(4, 1)")        # y's and the output's 3 and 4 rows
+    assert_mentions(info, "y", "(3, 1)", "(4, 1)")  # y's and the output's 3 and 4 rows
 
 
 def test_fit_checks_epochs(net):
@@ -306,7 +328,9 @@ def test_softmax_cross_entropy_extremes_without_warnings():
         loss = SoftmaxCrossEntropy()
         value = loss.forward(Z, np.array([1, 0]))
         grad = loss.backward()
-    assert np.all(np.isfinite(p)) and np.all(np.isfinite(lp)) and np.all(np.isfinite(lse))
+    assert (
+        np.all(np.isfinite(p)) and np.all(np.isfinite(lp)) and np.all(np.isfinite(lse))
+    )
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
     # sample 0 puts all mass on class 0 but the label is 1: loss 2000; sample 1 is uniform: log 3
     assert value == pytest.approx((2000.0 + np.log(3.0)) / 2)
@@ -316,7 +340,7 @@ def test_softmax_cross_entropy_extremes_without_warnings():
 @pytest.mark.parametrize("from_logits", [False, True])
 def test_binary_cross_entropy_never_takes_log_of_zero(from_logits):
     P = np.array([[0.0], [1.0]]) if not from_logits else np.array([[-1000.0], [1000.0]])
-    y = np.array([[1.0], [0.0]])                     # both confidently wrong
+    y = np.array([[1.0], [0.0]])  # both confidently wrong
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loss = BinaryCrossEntropy(from_logits=from_logits)
@@ -354,37 +378,86 @@ def test_fit_wrong_width_reports_the_whole_X(net):
 
 def test_fit_wrong_width_of_validation_data(net):
     with pytest.raises(ValueError, match=r"validation_data") as info:
-        fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((4, 1)), epochs=1,
-            validation_data=(np.ones((50, 3)), np.ones((50, 1))))
+        fit(
+            net,
+            MSELoss(),
+            SGD(net),
+            np.ones((4, 2)),
+            np.ones((4, 1)),
+            epochs=1,
+            validation_data=(np.ones((50, 3)), np.ones((50, 1))),
+        )
     assert_mentions(info, "fit", "X_val", "(50, 3)", "Dense(2 -> 3)", "(n_samples, 2)")
     with pytest.raises(ValueError, match=r"validation_data") as info:
-        fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((4, 1)), epochs=1,
-            validation_data=(np.ones((5, 2)), np.ones((4, 1))))
-    assert_mentions(info, "fit", "y_val", "(4, 1)", "(5, 1)")   # 4 targets for 5 outputs
+        fit(
+            net,
+            MSELoss(),
+            SGD(net),
+            np.ones((4, 2)),
+            np.ones((4, 1)),
+            epochs=1,
+            validation_data=(np.ones((5, 2)), np.ones((4, 1))),
+        )
+    assert_mentions(info, "fit", "y_val", "(4, 1)", "(5, 1)")  # 4 targets for 5 outputs
 
 
 # E2: layers that do not fit together are reported when the network is built
-@pytest.mark.parametrize("layers, facts", [
-    ([Dense(2, 3, rng=0), Dense(4, 1, rng=0)],
-     ("Dense(4 -> 1)", "layer 1", "(n_samples, 4)", "(n_samples, 3)", "layer 0",
-      "Dense(2 -> 3)")),
-    ([Dense(2, 3, rng=0), Tanh(), ReLU(), Dense(4, 1, rng=0)],
-     ("Dense(4 -> 1)", "layer 3", "(n_samples, 4)", "(n_samples, 3)", "layer 2", "ReLU()")),
-    ([Sequential([Dense(2, 3, rng=0), Sigmoid()]), Dense(2, 1, rng=0)],
-     ("Dense(2 -> 1)", "layer 1", "(n_samples, 2)", "(n_samples, 3)", "layer 0",
-      "Sequential([Dense(2 -> 3), Sigmoid()])")),
-], ids=["dense-dense", "through-activations", "nested"])
+@pytest.mark.parametrize(
+    "layers, facts",
+    [
+        (
+            [Dense(2, 3, rng=0), Dense(4, 1, rng=0)],
+            (
+                "Dense(4 -> 1)",
+                "layer 1",
+                "(n_samples, 4)",
+                "(n_samples, 3)",
+                "layer 0",
+                "Dense(2 -> 3)",
+            ),
+        ),
+        (
+            [Dense(2, 3, rng=0), Tanh(), ReLU(), Dense(4, 1, rng=0)],
+            (
+                "Dense(4 -> 1)",
+                "layer 3",
+                "(n_samples, 4)",
+                "(n_samples, 3)",
+                "layer 2",
+                "ReLU()",
+            ),
+        ),
+        (
+            [Sequential([Dense(2, 3, rng=0), Sigmoid()]), Dense(2, 1, rng=0)],
+            (
+                "Dense(2 -> 1)",
+                "layer 1",
+                "(n_samples, 2)",
+                "(n_samples, 3)",
+                "layer 0",
+                "Sequential([Dense(2 -> 3), Sigmoid()])",
+            ),
+        ),
+    ],
+    ids=["dense-dense", "through-activations", "nested"],
+)
 def test_sequential_checks_widths_when_built(layers, facts):
     with pytest.raises(ValueError, match=re.escape(facts[0])) as info:
         Sequential(layers)
     assert_mentions(info, *facts)
 
 
-@pytest.mark.parametrize("second, shown", [
-    (Embedding(3, 2, rng=0), "Embedding(3 tokens -> 2)"),
-    (Sequential([Embedding(3, 2, rng=0), Dense(4, 1, rng=0)]),
-     "Sequential([Embedding(3 tokens -> 2), Dense(4 -> 1)])"),
-], ids=["embedding", "nested-embedding"])
+@pytest.mark.parametrize(
+    "second, shown",
+    [
+        (Embedding(3, 2, rng=0), "Embedding(3 tokens -> 2)"),
+        (
+            Sequential([Embedding(3, 2, rng=0), Dense(4, 1, rng=0)]),
+            "Sequential([Embedding(3 tokens -> 2), Dense(4 -> 1)])",
+        ),
+    ],
+    ids=["embedding", "nested-embedding"],
+)
 def test_embedding_only_as_first_layer(second, shown):
     with pytest.raises(ValueError, match=r"Embedding") as info:
         Sequential([Dense(2, 2, rng=0), second])
@@ -401,16 +474,20 @@ def test_network_that_starts_with_an_activation_knows_its_input_width():
     with pytest.raises(ValueError, match=r"Dense\(3 -> 1\)") as info:
         fit(model, MSELoss(), SGD(model), np.ones((4, 2)), np.ones((4, 1)), epochs=1)
     assert_mentions(info, "fit", "X", "layer 2", "(n_samples, 3)", "(4, 2)")
-    assert Sequential([Identity()]).n_in is None                # any width is fine
+    assert Sequential([Identity()]).n_in is None  # any width is fine
 
 
 def test_width_after_an_embedding_is_checked_in_the_forward_pass():
-    model = Sequential([Embedding(5, 2, rng=0), Tanh(), Dense(6, 1, rng=0)])   # context 3
-    ids = np.array([[0, 1], [2, 3]])                                            # context 2
+    model = Sequential(
+        [Embedding(5, 2, rng=0), Tanh(), Dense(6, 1, rng=0)]
+    )  # context 3
+    ids = np.array([[0, 1], [2, 3]])  # context 2
     facts = ("layer 2", "(n_samples, 6)", "(2, 4)", "layer 1", "Tanh()")
-    for call in (lambda: model.forward(ids),
-                 lambda: fit(model, MSELoss(), SGD(model), ids, np.ones((2, 1)), epochs=1),
-                 lambda: gradient_check(model, None, ids)):
+    for call in (
+        lambda: model.forward(ids),
+        lambda: fit(model, MSELoss(), SGD(model), ids, np.ones((2, 1)), epochs=1),
+        lambda: gradient_check(model, None, ids),
+    ):
         with pytest.raises(ValueError, match=r"Dense\(6 -> 1\)") as info:
             call()
         assert_mentions(info, *facts)
@@ -418,7 +495,7 @@ def test_width_after_an_embedding_is_checked_in_the_forward_pass():
 
 
 def test_layers_changed_after_building_are_checked_in_the_forward_pass(net):
-    net.layers[2] = Dense(4, 1, rng=0)            # bypasses the check in Sequential(...)
+    net.layers[2] = Dense(4, 1, rng=0)  # bypasses the check in Sequential(...)
     with pytest.raises(ValueError, match=r"Dense\(4 -> 1\)") as info:
         net.forward(np.ones((5, 2)))
     assert_mentions(info, "layer 2", "(n_samples, 4)", "(5, 3)", "layer 1", "Tanh()")
@@ -440,31 +517,43 @@ def test_nested_network_that_starts_with_an_embedding():
 # E3: BinaryCrossEntropy on probabilities refuses anything outside [0, 1]
 def test_binary_cross_entropy_rejects_logits_as_probabilities():
     Z, T = np.array([[0.5], [2.0]]), np.array([[1.0], [1.0]])
-    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
+    with pytest.raises(
+        ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)"
+    ) as info:
         BinaryCrossEntropy().forward(Z, T)
-    assert_mentions(info, "[0, 1]", "0.5 to 2", "from_logits=True")   # the range, the remedy
-    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
+    assert_mentions(
+        info, "[0, 1]", "0.5 to 2", "from_logits=True"
+    )  # the range, the remedy
+    with pytest.raises(
+        ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)"
+    ) as info:
         BinaryCrossEntropy()(np.array([[-0.25], [0.5]]), T)
     assert_mentions(info, "-0.25 to 0.5")
     assert BinaryCrossEntropy(from_logits=True).forward(Z, T) == pytest.approx(
-        float(np.mean(np.log1p(np.exp(-Z)))))
+        float(np.mean(np.log1p(np.exp(-Z))))
+    )
 
 
 def test_binary_cross_entropy_still_clips_exact_zero_and_one():
     loss = BinaryCrossEntropy(eps=1e-3)
     value = loss.forward(np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]]))
     assert value == pytest.approx(-np.log(1e-3))
-    np.testing.assert_allclose(loss.backward(), [[-500.0], [500.0]])   # (p - y) / (p(1-p) n)
+    np.testing.assert_allclose(
+        loss.backward(), [[-500.0], [500.0]]
+    )  # (p - y) / (p(1-p) n)
 
 
-@pytest.mark.parametrize("eps, error, facts", [
-    (0.5, ValueError, ("(0, 0.5)", "0.5")),
-    (0.7, ValueError, ("(0, 0.5)", "0.7")),
-    (0.0, ValueError, ("> 0", "0.0")),
-    (-1e-12, ValueError, ("> 0", "-1e-12")),
-    (float("nan"), ValueError, ("nan",)),
-    ("1e-12", TypeError, ("'1e-12'",)),
-])
+@pytest.mark.parametrize(
+    "eps, error, facts",
+    [
+        (0.5, ValueError, ("(0, 0.5)", "0.5")),
+        (0.7, ValueError, ("(0, 0.5)", "0.7")),
+        (0.0, ValueError, ("> 0", "0.0")),
+        (-1e-12, ValueError, ("> 0", "-1e-12")),
+        (float("nan"), ValueError, ("nan",)),
+        ("1e-12", TypeError, ("'1e-12'",)),
+    ],
+)
 def test_binary_cross_entropy_eps_is_checked(eps, error, facts):
     with pytest.raises(error, match=r"BinaryCrossEntropy") as info:
         BinaryCrossEntropy(eps=eps)
@@ -474,38 +563,70 @@ def test_binary_cross_entropy_eps_is_checked(eps, error, facts):
 def test_fit_with_probability_bce_needs_a_sigmoid_at_the_end():
     X, y = bpcode.datasets.xor()
     no_sigmoid = Sequential([Dense(2, 4, rng=0), Tanh(), Dense(4, 1, rng=1)])
-    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
+    with pytest.raises(
+        ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)"
+    ) as info:
         fit(no_sigmoid, BinaryCrossEntropy(), SGD(no_sigmoid), X, y, epochs=1)
     assert_mentions(info, "fit", "[0, 1]", "from_logits=True")
-    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
+    with pytest.raises(
+        ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)"
+    ) as info:
         gradient_check(no_sigmoid, BinaryCrossEntropy(), X, y)
     assert_mentions(info, "[0, 1]", "from_logits=True")
     # the same network trains on logits, and with a Sigmoid on probabilities
-    fit(no_sigmoid, BinaryCrossEntropy(from_logits=True), SGD(no_sigmoid), X, y, epochs=1)
-    with_sigmoid = Sequential([Dense(2, 4, rng=0), Tanh(), Dense(4, 1, rng=1), Sigmoid()])
-    fit(with_sigmoid, BinaryCrossEntropy(), SGD(with_sigmoid), X, y, epochs=1,
-        validation_data=(X, y))
+    fit(
+        no_sigmoid,
+        BinaryCrossEntropy(from_logits=True),
+        SGD(no_sigmoid),
+        X,
+        y,
+        epochs=1,
+    )
+    with_sigmoid = Sequential(
+        [Dense(2, 4, rng=0), Tanh(), Dense(4, 1, rng=1), Sigmoid()]
+    )
+    fit(
+        with_sigmoid,
+        BinaryCrossEntropy(),
+        SGD(with_sigmoid),
+        X,
+        y,
+        epochs=1,
+        validation_data=(X, y),
+    )
 
 
 # E4: confusion_matrix takes integer labels in [0, n_classes) only
 def test_confusion_matrix_counts():
     C = confusion_matrix([0, 1, 1, 2], np.array([0, 2, 1, 2]), 3)
     np.testing.assert_array_equal(C, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
-    np.testing.assert_array_equal(confusion_matrix(np.array([0.0, 1.0]), [1, 1], 2),
-                                  [[0, 1], [0, 1]])           # whole-number floats are labels
+    np.testing.assert_array_equal(
+        confusion_matrix(np.array([0.0, 1.0]), [1, 1], 2), [[0, 1], [0, 1]]
+    )  # whole-number floats are labels
     assert confusion_matrix([], [], 2).sum() == 0
 
 
-@pytest.mark.parametrize("y_true, y_pred, n_classes, error, facts", [
-    ([-1, 0], [0, 0], 2, ValueError, ("y_true", "[0, 2)", "-1 to 0")),
-    ([0, 0], [2, 0], 2, ValueError, ("y_pred", "[0, 2)", "0 to 2")),
-    ([1.7, 0], [0, 0], 2, TypeError, ("y_true", "float64")),
-    ([0, 1], ["a", "b"], 2, TypeError, ("y_pred", "<U1")),
-    ([0, 1], [0, 1], 0, ValueError, ("n_classes", "0")),
-    ([0, 1], [0, 1], 2.0, ValueError, ("n_classes", "2.0")),
-    ([0, 1], [0, 1, 1], 2, ValueError, ("(2,)", "(3,)")),
-], ids=["negative", "too-large", "fraction", "strings", "n_classes-0", "n_classes-float",
-        "shapes"])
+@pytest.mark.parametrize(
+    "y_true, y_pred, n_classes, error, facts",
+    [
+        ([-1, 0], [0, 0], 2, ValueError, ("y_true", "[0, 2)", "-1 to 0")),
+        ([0, 0], [2, 0], 2, ValueError, ("y_pred", "[0, 2)", "0 to 2")),
+        ([1.7, 0], [0, 0], 2, TypeError, ("y_true", "float64")),
+        ([0, 1], ["a", "b"], 2, TypeError, ("y_pred", "<U1")),
+        ([0, 1], [0, 1], 0, ValueError, ("n_classes", "0")),
+        ([0, 1], [0, 1], 2.0, ValueError, ("n_classes", "2.0")),
+        ([0, 1], [0, 1, 1], 2, ValueError, ("(2,)", "(3,)")),
+    ],
+    ids=[
+        "negative",
+        "too-large",
+        "fraction",
+        "strings",
+        "n_classes-0",
+        "n_classes-float",
+        "shapes",
+    ],
+)
 def test_confusion_matrix_rejects_bad_labels(y_true, y_pred, n_classes, error, facts):
     with pytest.raises(error, match=r"confusion_matrix") as info:
         confusion_matrix(y_true, y_pred, n_classes)
@@ -518,18 +639,24 @@ def test_gradient_check_needs_something_to_check():
         gradient_check(Tanh(), None, np.ones((2, 2)), check_input=False)
     assert_mentions(info, "Tanh()", "check_input=False")
     report = gradient_check(Tanh(), None, np.ones((2, 2)))
-    assert list(report.errors) == ["input"] and report.passed() and "input" in str(report)
+    assert (
+        list(report.errors) == ["input"] and report.passed() and "input" in str(report)
+    )
 
 
 # bpcode 0.2: X is checked by the model's own forward(), so the model is named, not
 # gradient_check.
-@pytest.mark.parametrize("X, error, facts", [
-    ([["a", "b"]], TypeError, ("Dense(2 -> 1)", "input", "<U1")),
-    (np.ones((2, 2)) + 1j, TypeError, ("Dense(2 -> 1)", "input", "complex128")),
-    (np.ones(2), ValueError, ("Dense(2 -> 1)", "2-D", "(2,)", "X.reshape(-1, 1)")),
-    (np.ones((3, 4)), ValueError, ("Dense(2 -> 1)", "(n_samples, 2)", "(3, 4)")),
-    ([[np.nan, 1.0]], ValueError, ("gradient_check", "X", "nan", "(0, 0)")),
-], ids=["strings", "complex", "1-D", "width", "nan"])
+@pytest.mark.parametrize(
+    "X, error, facts",
+    [
+        ([["a", "b"]], TypeError, ("Dense(2 -> 1)", "input", "<U1")),
+        (np.ones((2, 2)) + 1j, TypeError, ("Dense(2 -> 1)", "input", "complex128")),
+        (np.ones(2), ValueError, ("Dense(2 -> 1)", "2-D", "(2,)", "X.reshape(-1, 1)")),
+        (np.ones((3, 4)), ValueError, ("Dense(2 -> 1)", "(n_samples, 2)", "(3, 4)")),
+        ([[np.nan, 1.0]], ValueError, ("gradient_check", "X", "nan", "(0, 0)")),
+    ],
+    ids=["strings", "complex", "1-D", "width", "nan"],
+)
 def test_gradient_check_validates_X(X, error, facts):
     with pytest.raises(error) as info:
         gradient_check(Dense(2, 1, rng=0), None, X)
@@ -556,12 +683,15 @@ def test_one_dimensional_grad_out_names_grad_out():
     layer.forward(np.ones((3, 2)))
     with pytest.raises(ValueError, match=r"Dense\(2 -> 1\)") as info:
         layer.backward(np.ones(3))
-    assert_mentions(info, "grad_out", "(3, 1)", "(3,)")     # the shape expected, the one given
+    assert_mentions(
+        info, "grad_out", "(3, 1)", "(3,)"
+    )  # the shape expected, the one given
 
 
 # E8: the derivatives reach exactly 0 in float64, as their docstrings now say
 def test_activation_derivatives_reach_zero():
     from bpcode.functional import sigmoid_derivative, tanh_derivative
+
     d = sigmoid_derivative(np.array([40.0, -1000.0, 0.0]))
     np.testing.assert_array_equal(d, [0.0, 0.0, 0.25])
     assert tanh_derivative(np.array([20.0]))[0] == 0.0
@@ -573,11 +703,20 @@ def test_activation_derivatives_reach_zero():
 def test_book_style_matches_its_documentation():
     mpl = pytest.importorskip("matplotlib")
     from bpcode.plotting import PALETTE, use_book_style
+
     with mpl.rc_context():
         use_book_style()
-        sizes = [mpl.rcParams[k] for k in ("font.size", "axes.titlesize", "axes.labelsize",
-                                           "legend.fontsize", "xtick.labelsize",
-                                           "ytick.labelsize")]
+        sizes = [
+            mpl.rcParams[k]
+            for k in (
+                "font.size",
+                "axes.titlesize",
+                "axes.labelsize",
+                "legend.fontsize",
+                "xtick.labelsize",
+                "ytick.labelsize",
+            )
+        ]
         assert min(sizes) == 10 and max(sizes) == 12
         assert "10 pt" in use_book_style.__doc__ and "12 pt" in use_book_style.__doc__
         colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -585,28 +724,42 @@ def test_book_style_matches_its_documentation():
 
 
 # E11: bad arguments get a message that names them
-@pytest.mark.parametrize("kwargs, error, facts", [
-    ({"beta1": "0.9"}, TypeError, ("beta1", "'0.9'")),
-    ({"beta2": None}, TypeError, ("beta2", "None")),
-    ({"beta1": True}, TypeError, ("beta1", "True")),
-    ({"beta2": 1.0}, ValueError, ("beta2", "[0, 1)", "1.0")),
-    ({"beta1": float("nan")}, ValueError, ("beta1", "[0, 1)", "nan")),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, facts",
+    [
+        ({"beta1": "0.9"}, TypeError, ("beta1", "'0.9'")),
+        ({"beta2": None}, TypeError, ("beta2", "None")),
+        ({"beta1": True}, TypeError, ("beta1", "True")),
+        ({"beta2": 1.0}, ValueError, ("beta2", "[0, 1)", "1.0")),
+        ({"beta1": float("nan")}, ValueError, ("beta1", "[0, 1)", "nan")),
+    ],
+)
 def test_adam_betas_are_checked(net, kwargs, error, facts):
     with pytest.raises(error, match=r"Adam") as info:
         Adam(net, **kwargs)
     assert_mentions(info, *facts)
-    Adam(net, beta1=np.float64(0.5), beta2=0)                  # NumPy numbers and 0 are fine
+    Adam(net, beta1=np.float64(0.5), beta2=0)  # NumPy numbers and 0 are fine
 
 
-@pytest.mark.parametrize("validation_data, got", [
-    (np.ones((4, 2)), ("ndarray",)), ((np.ones((4, 2)),), ("tuple", "length 1")),
-    ([np.ones((4, 2)), np.ones((4, 1)), None], ("list", "length 3")),
-])
+@pytest.mark.parametrize(
+    "validation_data, got",
+    [
+        (np.ones((4, 2)), ("ndarray",)),
+        ((np.ones((4, 2)),), ("tuple", "length 1")),
+        ([np.ones((4, 2)), np.ones((4, 1)), None], ("list", "length 3")),
+    ],
+)
 def test_validation_data_must_be_a_pair(net, validation_data, got):
     with pytest.raises(TypeError, match=r"validation_data") as info:
-        fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((4, 1)), epochs=1,
-            validation_data=validation_data)
+        fit(
+            net,
+            MSELoss(),
+            SGD(net),
+            np.ones((4, 2)),
+            np.ones((4, 1)),
+            epochs=1,
+            validation_data=validation_data,
+        )
     assert_mentions(info, "fit", "(X_val, y_val)", *got)
 
 
@@ -619,11 +772,14 @@ def test_accuracy_shape_mismatch_names_both_shapes():
     assert_mentions(info, "y_true", "(2,)", "(3,)")
 
 
-@pytest.mark.parametrize("test_size, error, facts", [
-    ("0.2", TypeError, ("'0.2'",)),
-    (0.0, ValueError, ("> 0", "0.0")),
-    (1.0, ValueError, ("(0, 1)", "1.0")),
-])
+@pytest.mark.parametrize(
+    "test_size, error, facts",
+    [
+        ("0.2", TypeError, ("'0.2'",)),
+        (0.0, ValueError, ("> 0", "0.0")),
+        (1.0, ValueError, ("(0, 1)", "1.0")),
+    ],
+)
 def test_digits_test_size_is_checked(test_size, error, facts):
     with pytest.raises(error, match=r"digits") as info:
         bpcode.datasets.digits(test_size=test_size)
@@ -633,26 +789,50 @@ def test_digits_test_size_is_checked(test_size, error, facts):
 # E12: every public function and method is fully annotated.
 def test_public_api_has_type_hints():
     import inspect
+
     missing = []
-    for module in (bpcode.activations, bpcode.autograd, bpcode.datasets, bpcode.functional,
-                   bpcode.gradcheck, bpcode.init, bpcode.layers, bpcode.losses, bpcode.metrics,
-                   bpcode.optim, bpcode.plotting, bpcode.training):
+    for module in (
+        bpcode.activations,
+        bpcode.autograd,
+        bpcode.datasets,
+        bpcode.functional,
+        bpcode.gradcheck,
+        bpcode.init,
+        bpcode.layers,
+        bpcode.losses,
+        bpcode.metrics,
+        bpcode.optim,
+        bpcode.plotting,
+        bpcode.training,
+    ):
         for name, obj in vars(module).items():
-            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+            if (
+                name.startswith("_")
+                or getattr(obj, "__module__", None) != module.__name__
+            ):
                 continue
             functions = [(name, obj)] if inspect.isfunction(obj) else []
             if inspect.isclass(obj):
-                functions += [(f"{name}.{m}", f) for m, f in vars(obj).items()
-                              if inspect.isfunction(f) and f.__module__ == module.__name__
-                              and (not m.startswith("_") or m in ("__init__", "__call__"))]
+                functions += [
+                    (f"{name}.{m}", f)
+                    for m, f in vars(obj).items()
+                    if inspect.isfunction(f)
+                    and f.__module__ == module.__name__
+                    and (not m.startswith("_") or m in ("__init__", "__call__"))
+                ]
             for qualname, f in functions:
                 sig = inspect.signature(f)
-                params = [p for p in sig.parameters.values()
-                          if p.name not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL,
-                                                                              p.VAR_KEYWORD)]
+                params = [
+                    p
+                    for p in sig.parameters.values()
+                    if p.name not in ("self", "cls")
+                    and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                ]
                 full_name = f"{module.__name__}.{qualname}"
-                if (any(p.annotation is inspect.Parameter.empty for p in params)
-                        or sig.return_annotation is inspect.Signature.empty):
+                if (
+                    any(p.annotation is inspect.Parameter.empty for p in params)
+                    or sig.return_annotation is inspect.Signature.empty
+                ):
                     missing.append(full_name)
     assert not missing, f"public functions without complete type hints: {missing}"
 
@@ -661,21 +841,27 @@ def test_public_api_has_type_hints():
 def test_binary_cross_entropy_computes_in_float64_whatever_the_prediction_dtype():
     y = np.array([[0.0], [1.0]])
     for dtype in (np.float16, np.float32):
-        P = np.array([[1.0], [1.0]], dtype=dtype)       # in float32, 1 - 1e-12 rounds to 1
+        P = np.array([[1.0], [1.0]], dtype=dtype)  # in float32, 1 - 1e-12 rounds to 1
         bce = BinaryCrossEntropy()
-        assert bce.forward(P, y) == BinaryCrossEntropy().forward(P.astype(np.float64), y)
+        assert bce.forward(P, y) == BinaryCrossEntropy().forward(
+            P.astype(np.float64), y
+        )
         assert np.isfinite(bce.backward()).all()
 
 
 # A loss rejects a non-finite prediction (a diverged network's output) before computing
 # with it: it names the first bad entry, without a NumPy warning on the way.
-@pytest.mark.parametrize("loss, P, y", [
-    (MSELoss(), [[0.5], [np.nan]], [[1.0], [0.0]]),
-    (BinaryCrossEntropy(), [[0.5], [np.nan]], [[1.0], [0.0]]),
-    (SoftmaxCrossEntropy(), [[0.0, 1.0], [np.nan, 1.0]], [0, 1]),
-    (SoftmaxCrossEntropy(), [[0.0, 1.0], [np.inf, 1.0]], [0, 1]),
-    (BinaryCrossEntropy(from_logits=True), [[0.5], [np.nan]], [[1.0], [0.0]]),
-], ids=["mse-nan", "bce-nan", "softmax-nan", "softmax-inf", "bce-logits-nan"])
+@pytest.mark.parametrize(
+    "loss, P, y",
+    [
+        (MSELoss(), [[0.5], [np.nan]], [[1.0], [0.0]]),
+        (BinaryCrossEntropy(), [[0.5], [np.nan]], [[1.0], [0.0]]),
+        (SoftmaxCrossEntropy(), [[0.0, 1.0], [np.nan, 1.0]], [0, 1]),
+        (SoftmaxCrossEntropy(), [[0.0, 1.0], [np.inf, 1.0]], [0, 1]),
+        (BinaryCrossEntropy(from_logits=True), [[0.5], [np.nan]], [[1.0], [0.0]]),
+    ],
+    ids=["mse-nan", "bce-nan", "softmax-nan", "softmax-inf", "bce-logits-nan"],
+)
 def test_losses_reject_a_prediction_with_nan_or_infinity(loss, P, y):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
@@ -690,7 +876,10 @@ def test_fit_rejects_an_optimizer_built_for_another_model(net):
     with pytest.raises(ValueError, match=r"optimizer") as info:
         fit(net, MSELoss(), SGD(other, lr=1.0), X, y, epochs=1)
     assert_mentions(info, "fit", repr(net))
-    first, last = net[0].W.copy(), net[2].W.copy()      # an optimizer for part of it is fine
+    first, last = (
+        net[0].W.copy(),
+        net[2].W.copy(),
+    )  # an optimizer for part of it is fine
     fit(net, MSELoss(), SGD(net[2], lr=1.0), X, y, epochs=3)
     assert np.array_equal(net[0].W, first) and not np.array_equal(net[2].W, last)
 
@@ -698,12 +887,17 @@ def test_fit_rejects_an_optimizer_built_for_another_model(net):
 @pytest.mark.parametrize("swap", ["loss class", "optimizer class", "swapped"])
 def test_fit_names_a_class_or_a_swapped_argument(net, swap):
     X, y = np.ones((4, 2)), np.ones((4, 1))
-    loss, opt = {"loss class": (MSELoss, SGD(net)), "optimizer class": (MSELoss(), SGD),
-                 "swapped": (SGD(net), MSELoss())}[swap]
+    loss, opt = {
+        "loss class": (MSELoss, SGD(net)),
+        "optimizer class": (MSELoss(), SGD),
+        "swapped": (SGD(net), MSELoss()),
+    }[swap]
     # the argument, what it should be (an example) and what it got
-    facts = {"loss class": ("loss", "MSELoss()", "class MSELoss"),
-             "optimizer class": ("optimizer", "SGD(model, lr=0.1)", "class SGD"),
-             "swapped": ("loss", "MSELoss()", "SGD")}[swap]
+    facts = {
+        "loss class": ("loss", "MSELoss()", "class MSELoss"),
+        "optimizer class": ("optimizer", "SGD(model, lr=0.1)", "class SGD"),
+        "swapped": ("loss", "MSELoss()", "SGD"),
+    }[swap]
     with pytest.raises(TypeError, match=r"\bfit\b") as info:
         fit(net, loss, opt, X, y, epochs=1)
     assert_mentions(info, *facts)
@@ -722,13 +916,18 @@ def test_gradient_check_names_a_loss_class_and_a_bad_step(net):
 def test_numerical_gradient_restores_x_when_f_raises_and_takes_fortran_order():
     P = np.array([[0.5], [1.0 - 1e-6]])
     before = P.copy()
-    with pytest.raises(ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)") as info:
-        bpcode.numerical_gradient(lambda: BinaryCrossEntropy().forward(P, np.ones((2, 1))), P)
-    assert_mentions(info, "[0, 1]")                       # P + eps left the probabilities
+    with pytest.raises(
+        ValueError, match=r"BinaryCrossEntropy\(from_logits=False\)"
+    ) as info:
+        bpcode.numerical_gradient(
+            lambda: BinaryCrossEntropy().forward(P, np.ones((2, 1))), P
+        )
+    assert_mentions(info, "[0, 1]")  # P + eps left the probabilities
     np.testing.assert_array_equal(P, before)
     F = np.asfortranarray(np.arange(6.0).reshape(2, 3))
-    np.testing.assert_allclose(bpcode.numerical_gradient(lambda: float(np.sum(F**2)), F), 2 * F,
-                               rtol=1e-8)
+    np.testing.assert_allclose(
+        bpcode.numerical_gradient(lambda: float(np.sum(F**2)), F), 2 * F, rtol=1e-8
+    )
     with pytest.raises(ValueError, match=r"numerical_gradient") as info:
         bpcode.numerical_gradient(lambda: 0.0, np.ones((4, 5))[:, :2])
     assert_mentions(info, "x", "contiguous", "(4, 2)")
@@ -736,27 +935,36 @@ def test_numerical_gradient_restores_x_when_f_raises_and_takes_fortran_order():
 
 def test_plot_decision_boundary_rejects_labels_and_predictions_it_cannot_draw():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from bpcode.plotting import plot_decision_boundary
 
     X = np.random.default_rng(0).standard_normal((10, 2))
-    labels = lambda P: (P[:, 0] > 0).astype(int)                  # noqa: E731
+    labels = lambda P: (P[:, 0] > 0).astype(int)  # noqa: E731
     fig, ax = plt.subplots()
     try:
         with pytest.raises(ValueError, match=r"plot_decision_boundary") as info:
             plot_decision_boundary(labels, X, np.where(X[:, 0] > 0, 1, -1), ax=ax)
-        assert_mentions(info, "y", "[-1  1]")                        # the labels it got
+        assert_mentions(info, "y", "[-1  1]")  # the labels it got
         with pytest.raises(ValueError, match=r"plot_decision_boundary") as info:
-            plot_decision_boundary(labels, X, np.eye(2)[(X[:, 0] > 0).astype(int)], ax=ax)
+            plot_decision_boundary(
+                labels, X, np.eye(2)[(X[:, 0] > 0).astype(int)], ax=ax
+            )
         assert_mentions(info, "y", "(10,)", "(10, 2)", "argmax(axis=1)")
         with pytest.raises(ValueError, match=r"plot_decision_boundary") as info:
-            plot_decision_boundary(lambda P: np.column_stack([P[:, 0], -P[:, 0]]), X,
-                                   (X[:, 0] > 0).astype(int), ax=ax, resolution=20)
+            plot_decision_boundary(
+                lambda P: np.column_stack([P[:, 0], -P[:, 0]]),
+                X,
+                (X[:, 0] > 0).astype(int),
+                ax=ax,
+                resolution=20,
+            )
         assert_mentions(info, "predict", "(400,)", "(400, 2)")
-        plot_decision_boundary(labels, X, (X[:, 0] > 0).astype(float)[:, None], ax=ax,
-                               resolution=20)                      # a 0./1. column is fine
+        plot_decision_boundary(
+            labels, X, (X[:, 0] > 0).astype(float)[:, None], ax=ax, resolution=20
+        )  # a 0./1. column is fine
     finally:
         plt.close(fig)
 
@@ -769,25 +977,46 @@ def test_backward_names_a_cleared_layer_inside_a_nested_network():
     with pytest.raises(RuntimeError, match=r"layer 1 \(Tanh\(\)\)") as info:
         outer.backward(np.ones_like(out))
     # the path to the layer: layer 1 of the outer network, then layer 1 inside it
-    assert_mentions(info, "layer 1 (Sequential([Dense(3 -> 3), Tanh()])): layer 1 (Tanh())",
-                    "clear_cache()")
+    assert_mentions(
+        info,
+        "layer 1 (Sequential([Dense(3 -> 3), Tanh()])): layer 1 (Tanh())",
+        "clear_cache()",
+    )
 
 
-@pytest.mark.parametrize("call, error, facts", [
-    (lambda: Sequential(Dense(2, 3)), TypeError,
-     ("Sequential", "Dense(2 -> 3)", "Sequential([Dense(2 -> 3)])")),
-    (lambda: bpcode.datasets.one_hot(np.array([0, 1]), 2.0), ValueError,
-     ("one_hot", "n_classes", "2.0")),
-    (lambda: bpcode.datasets.synthetic_vowels(1, pitch_range=100.0), ValueError,
-     ("synthetic_vowels", "pitch_range", "100.0")),
-    (lambda: Dense(2, 3, rng=-1), ValueError, ("Dense(2 -> 3)", "rng", "-1")),
-    (lambda: bpcode.accuracy(np.array(["a", "b"]), np.ones((2, 1))), TypeError,
-     ("accuracy", "y_true", "<U1")),
-    (lambda: bpcode.Value(1.0) / bpcode.Value(0.0), ZeroDivisionError,
-     ("Value ** -1", "0", "division")),
-    (lambda: bpcode.Value(-8.0) ** 0.5, ValueError, ("Value ** 0.5", "-8")),
-    (lambda: bpcode.Value(1000.0).exp(), OverflowError, ("Value.exp", "e^1000")),
-])
+@pytest.mark.parametrize(
+    "call, error, facts",
+    [
+        (
+            lambda: Sequential(Dense(2, 3)),
+            TypeError,
+            ("Sequential", "Dense(2 -> 3)", "Sequential([Dense(2 -> 3)])"),
+        ),
+        (
+            lambda: bpcode.datasets.one_hot(np.array([0, 1]), 2.0),
+            ValueError,
+            ("one_hot", "n_classes", "2.0"),
+        ),
+        (
+            lambda: bpcode.datasets.synthetic_vowels(1, pitch_range=100.0),
+            ValueError,
+            ("synthetic_vowels", "pitch_range", "100.0"),
+        ),
+        (lambda: Dense(2, 3, rng=-1), ValueError, ("Dense(2 -> 3)", "rng", "-1")),
+        (
+            lambda: bpcode.accuracy(np.array(["a", "b"]), np.ones((2, 1))),
+            TypeError,
+            ("accuracy", "y_true", "<U1"),
+        ),
+        (
+            lambda: bpcode.Value(1.0) / bpcode.Value(0.0),
+            ZeroDivisionError,
+            ("Value ** -1", "0", "division"),
+        ),
+        (lambda: bpcode.Value(-8.0) ** 0.5, ValueError, ("Value ** 0.5", "-8")),
+        (lambda: bpcode.Value(1000.0).exp(), OverflowError, ("Value.exp", "e^1000")),
+    ],
+)
 def test_small_slips_get_messages_that_say_what_was_expected(call, error, facts):
     with pytest.raises(error) as info:
         call()

@@ -21,16 +21,26 @@ import numpy as np
 import pytest
 
 import bpcode
-from bpcode import Adam, BinaryCrossEntropy, Dense, MSELoss, SGD, SoftmaxCrossEntropy, datasets
+from bpcode import (
+    SGD,
+    Adam,
+    BinaryCrossEntropy,
+    Dense,
+    MSELoss,
+    SoftmaxCrossEntropy,
+    datasets,
+)
 
 FRAMEWORKS = Path(__file__).resolve().parents[2] / "book" / "frameworks"
-TOL = 1e-10           # float64 agreement required everywhere
+TOL = 1e-10  # float64 agreement required everywhere
 INSTALL_HINT = "pip install -r requirements-frameworks.txt"
 
 
 def load_script(name: str):
     """Import book/frameworks/<name>.py as a module (it is not a package)."""
-    spec = importlib.util.spec_from_file_location(f"book_frameworks_{name}", FRAMEWORKS / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        f"book_frameworks_{name}", FRAMEWORKS / f"{name}.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -38,32 +48,46 @@ def load_script(name: str):
 
 def assert_close(actual, expected, what: str) -> None:
     """|actual - expected| <= TOL * max(1, |expected|) entry by entry, with a readable message."""
-    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    actual, expected = (
+        np.asarray(actual, dtype=np.float64),
+        np.asarray(expected, dtype=np.float64),
+    )
+    assert actual.shape == expected.shape, (
+        f"{what}: shape {actual.shape} != {expected.shape}"
+    )
     scale = max(1.0, float(np.max(np.abs(expected))))
     diff = float(np.max(np.abs(actual - expected)))
-    assert diff <= TOL * scale, f"{what}: max difference {diff:.2e} > {TOL:.0e} * {scale:.3g}"
+    assert diff <= TOL * scale, (
+        f"{what}: max difference {diff:.2e} > {TOL:.0e} * {scale:.3g}"
+    )
 
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def torch():
-    return pytest.importorskip("torch", reason=f"PyTorch is not installed ({INSTALL_HINT})")
+    return pytest.importorskip(
+        "torch", reason=f"PyTorch is not installed ({INSTALL_HINT})"
+    )
 
 
 @pytest.fixture(scope="module")
 def keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")     # silence TensorFlow's start-up log
-    keras = pytest.importorskip("keras", minversion="3",
-                                reason=f"Keras 3 is not installed ({INSTALL_HINT})")
+    os.environ.setdefault(
+        "TF_CPP_MIN_LOG_LEVEL", "2"
+    )  # silence TensorFlow's start-up log
+    keras = pytest.importorskip(
+        "keras", minversion="3", reason=f"Keras 3 is not installed ({INSTALL_HINT})"
+    )
     if keras.backend.backend() != "tensorflow":
         # Under KERAS_BACKEND=torch we measured differences of ~1e-8 in float64 losses
         # with Keras 3.15, so the 1e-10 comparison would not be meaningful there.
-        pytest.skip(f"the Keras tests need the TensorFlow backend, not "
-                    f"{keras.backend.backend()!r} (unset KERAS_BACKEND)")
+        pytest.skip(
+            f"the Keras tests need the TensorFlow backend, not "
+            f"{keras.backend.backend()!r} (unset KERAS_BACKEND)"
+        )
     floatx = keras.config.floatx()
     yield keras
-    keras.config.set_floatx(floatx)                         # xor_keras.build_model sets float64
+    keras.config.set_floatx(floatx)  # xor_keras.build_model sets float64
 
 
 @pytest.fixture(scope="module")
@@ -118,17 +142,19 @@ def dense_layers(model):
 def copy_weights_to_torch(bp_model, torch_model):
     """nn.Linear keeps its weight as (n_out, n_in): bpcode's W transposed."""
     import torch
+
     linears = [m for m in torch_model if isinstance(m, torch.nn.Linear)]
     pairs = zip(dense_layers(bp_model), linears, strict=True)
     with torch.no_grad():
         for dense, linear in pairs:
-            linear.weight.copy_(torch.from_numpy(dense.W.T))   # (n_out, n_in)
+            linear.weight.copy_(torch.from_numpy(dense.W.T))  # (n_out, n_in)
             linear.bias.copy_(torch.from_numpy(dense.b))
 
 
 def torch_params(torch_model):
     """The parameters as bpcode lays them out: weights transposed back to (n_in, n_out)."""
     import torch
+
     out = []
     for m in torch_model:
         if isinstance(m, torch.nn.Linear):
@@ -149,6 +175,7 @@ def keras_params(keras_model):
 def keras_loss_and_grads(keras_model, loss_fn, X, y):
     """Loss and the gradient of every trainable variable, read with tf.GradientTape."""
     import tensorflow as tf
+
     with tf.GradientTape() as tape:
         value = tf.reduce_mean(loss_fn(y, keras_model(X, training=True)))
     grads = tape.gradient(value, keras_model.trainable_variables)
@@ -157,8 +184,7 @@ def keras_loss_and_grads(keras_model, loss_fn, X, y):
 
 # ------------------------------------------------- the XOR network: loss and gradients
 @pytest.mark.parametrize("data", DATASETS)
-def test_pytorch_loss_and_gradients_match_bpcode(xor_bp, xor_torch, torch,
-                                                 data):
+def test_pytorch_loss_and_gradients_match_bpcode(xor_bp, xor_torch, torch, data):
     X, y = make_data(data)
     bp_model = reference_model(xor_bp)
     bp_loss, bp_grads = bpcode_loss_and_grads(bp_model, X, y)
@@ -169,7 +195,7 @@ def test_pytorch_loss_and_gradients_match_bpcode(xor_bp, xor_torch, torch,
     loss.backward()
     assert loss.dtype == torch.float64
     assert_close(loss.item(), bp_loss, "loss")
-    torch_grads = []                       # in bpcode's order and layout
+    torch_grads = []  # in bpcode's order and layout
     for m in model:
         if isinstance(m, torch.nn.Linear):
             torch_grads += [m.weight.grad.numpy().T, m.bias.grad.numpy()]
@@ -189,7 +215,9 @@ def test_keras_loss_and_gradients_match_bpcode(xor_bp, xor_keras, keras, data):
     value, grads = keras_loss_and_grads(model, xor_keras.half_mse, X, y)
     assert all(str(v.dtype) == "float64" for v in model.trainable_variables)
     assert_close(value, bp_loss, "loss")
-    for (name, _, _), g_keras, g_bp in zip(bp_model.parameters(), grads, bp_grads, strict=True):
+    for (name, _, _), g_keras, g_bp in zip(
+        bp_model.parameters(), grads, bp_grads, strict=True
+    ):
         assert_close(g_keras, g_bp, f"dL/d{name}")
 
 
@@ -208,7 +236,7 @@ TRAINING = {
 @pytest.mark.parametrize("framework", sorted(TRAINING))
 def test_training_matches_bpcode(request, xor_bp, framework):
     fixture, copy_weights, read_params = TRAINING[framework]
-    script = request.getfixturevalue(fixture)          # skips when not installed
+    script = request.getfixturevalue(fixture)  # skips when not installed
     X, y = datasets.xor()
     bp_model = reference_model(xor_bp)
     model = script.build_model(seed=0)
@@ -218,7 +246,9 @@ def test_training_matches_bpcode(request, xor_bp, framework):
     assert script.LEARNING_RATE == xor_bp.LEARNING_RATE
     assert_close(fw_losses, bp_losses, "loss per epoch")
     assert bp_losses[-1] < 0.9 * bp_losses[0], "training should reduce the loss"
-    for (name, value, _), p in zip(bp_model.parameters(), read_params(model), strict=True):
+    for (name, value, _), p in zip(
+        bp_model.parameters(), read_params(model), strict=True
+    ):
         assert_close(p, value, f"{name} after {EPOCHS} epochs")
 
 
@@ -249,8 +279,11 @@ def test_pytorch_losses_and_their_scales(torch):
         out.backward()
         return out.item(), z.grad.numpy()
 
-    for name, target in [("labels", labels), ("one-hot", np.eye(k)[labels]),
-                         ("probability rows", soft)]:
+    for name, target in [
+        ("labels", labels),
+        ("one-hot", np.eye(k)[labels]),
+        ("probability rows", soft),
+    ]:
         bp = SoftmaxCrossEntropy()
         l_bp, g_bp = bp.forward(Z, target), bp.backward()
         l_t, g_t = value_and_grad(F.cross_entropy, torch.from_numpy(target))
@@ -279,21 +312,35 @@ def test_pytorch_losses_and_their_scales(torch):
 def test_keras_losses_and_their_scales(keras):
     """As for PyTorch; BinaryCrossentropy() is compared on probabilities away from 0 and 1,
     where Keras's clipping at 1e-7 makes no difference."""
-    keras.config.set_floatx("float64")   # the losses compute in floatx (the fixture restores it)
+    keras.config.set_floatx(
+        "float64"
+    )  # the losses compute in floatx (the fixture restores it)
     k, Z, labels, T, P, _ = loss_inputs(seed=2)
     L = keras.losses
 
     def value(loss, target, prediction=Z):
         return float(loss(target, prediction))
 
-    assert_close(value(L.SparseCategoricalCrossentropy(from_logits=True), labels),
-                 SoftmaxCrossEntropy().forward(Z, labels), "sparse categorical cross-entropy")
-    assert_close(value(L.CategoricalCrossentropy(from_logits=True), np.eye(k)[labels]),
-                 SoftmaxCrossEntropy().forward(Z, np.eye(k)[labels]), "categorical cross-entropy")
-    assert_close(k * value(L.BinaryCrossentropy(from_logits=True), T),
-                 BinaryCrossEntropy(from_logits=True).forward(Z, T), "binary cross-entropy")
-    assert_close(k * value(L.BinaryCrossentropy(), T, P), BinaryCrossEntropy().forward(P, T),
-                 "binary cross-entropy on probabilities")
+    assert_close(
+        value(L.SparseCategoricalCrossentropy(from_logits=True), labels),
+        SoftmaxCrossEntropy().forward(Z, labels),
+        "sparse categorical cross-entropy",
+    )
+    assert_close(
+        value(L.CategoricalCrossentropy(from_logits=True), np.eye(k)[labels]),
+        SoftmaxCrossEntropy().forward(Z, np.eye(k)[labels]),
+        "categorical cross-entropy",
+    )
+    assert_close(
+        k * value(L.BinaryCrossentropy(from_logits=True), T),
+        BinaryCrossEntropy(from_logits=True).forward(Z, T),
+        "binary cross-entropy",
+    )
+    assert_close(
+        k * value(L.BinaryCrossentropy(), T, P),
+        BinaryCrossEntropy().forward(P, T),
+        "binary cross-entropy on probabilities",
+    )
     assert_close(k / 2 * value(L.MeanSquaredError(), T), MSELoss().forward(Z, T), "MSE")
 
 
@@ -310,10 +357,14 @@ def test_pytorch_sgd_momentum_and_adam_match_bpcode(xor_bp, xor_torch, torch):
     (v = mu v - lr g; w += v) for a constant lr; torch's Adam adds eps to sqrt(v_hat)."""
     X, y = make_data("random")
     cases = [
-        (lambda m: SGD(m, lr=0.3, momentum=0.9),
-         lambda p: torch.optim.SGD(p, lr=0.3, momentum=0.9)),
-        (lambda m: Adam(m, lr=0.05, eps=1e-8),
-         lambda p: torch.optim.Adam(p, lr=0.05, eps=1e-8)),
+        (
+            lambda m: SGD(m, lr=0.3, momentum=0.9),
+            lambda p: torch.optim.SGD(p, lr=0.3, momentum=0.9),
+        ),
+        (
+            lambda m: Adam(m, lr=0.05, eps=1e-8),
+            lambda p: torch.optim.Adam(p, lr=0.05, eps=1e-8),
+        ),
     ]
     for make_bp, make_torch in cases:
         bp_model = reference_model(xor_bp)
@@ -326,7 +377,9 @@ def test_pytorch_sgd_momentum_and_adam_match_bpcode(xor_bp, xor_torch, torch):
             xor_torch.half_mse(model(Xt), yt).backward()
             optimizer.step()
         bpcode_steps(bp_model, make_bp(bp_model), X, y, 5)
-        for (name, value, _), p in zip(bp_model.parameters(), torch_params(model), strict=True):
+        for (name, value, _), p in zip(
+            bp_model.parameters(), torch_params(model), strict=True
+        ):
             assert_close(p, value, f"{type(optimizer).__name__}: {name} after 5 steps")
 
 
@@ -341,14 +394,27 @@ def test_keras_sgd_momentum_and_adam_epsilon(xor_bp, xor_keras, keras):
     steps, although every variable is float64.
     """
     X, y = make_data("random")
-    beta1, beta2 = 0.875, 0.9921875       # = 1 - 1/8 and 1 - 1/128, exact in float32
-    eps_hat = 1e-3                        # a large epsilon, so that its placement matters
+    beta1, beta2 = 0.875, 0.9921875  # = 1 - 1/8 and 1 - 1/128, exact in float32
+    eps_hat = 1e-3  # a large epsilon, so that its placement matters
     cases = [
-        (5, lambda m: SGD(m, lr=0.3, momentum=0.875),
-         keras.optimizers.SGD(learning_rate=0.3, momentum=0.875)),
-        (1, lambda m: Adam(m, lr=0.05, beta1=beta1, beta2=beta2,
-                           eps=eps_hat / float(np.sqrt(1 - beta2))),
-         keras.optimizers.Adam(learning_rate=0.05, beta_1=beta1, beta_2=beta2, epsilon=eps_hat)),
+        (
+            5,
+            lambda m: SGD(m, lr=0.3, momentum=0.875),
+            keras.optimizers.SGD(learning_rate=0.3, momentum=0.875),
+        ),
+        (
+            1,
+            lambda m: Adam(
+                m,
+                lr=0.05,
+                beta1=beta1,
+                beta2=beta2,
+                eps=eps_hat / float(np.sqrt(1 - beta2)),
+            ),
+            keras.optimizers.Adam(
+                learning_rate=0.05, beta_1=beta1, beta_2=beta2, epsilon=eps_hat
+            ),
+        ),
     ]
     for steps, make_bp, keras_optimizer in cases:
         bp_model = reference_model(xor_bp)
@@ -358,24 +424,43 @@ def test_keras_sgd_momentum_and_adam_epsilon(xor_bp, xor_keras, keras):
         for _ in range(steps):
             model.train_on_batch(X, y)
         bpcode_steps(bp_model, make_bp(bp_model), X, y, steps)
-        for (name, value, _), p in zip(bp_model.parameters(), keras_params(model), strict=True):
-            assert_close(p, value, f"{type(keras_optimizer).__name__}: {name} after {steps} steps")
+        for (name, value, _), p in zip(
+            bp_model.parameters(), keras_params(model), strict=True
+        ):
+            assert_close(
+                p,
+                value,
+                f"{type(keras_optimizer).__name__}: {name} after {steps} steps",
+            )
 
     # with the same epsilon in both, the placement makes a visible difference
     bp_model = reference_model(xor_bp)
     model = xor_keras.build_model(seed=0)
     copy_weights_to_keras(bp_model, model)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.05, beta_1=beta1,
-                                                  beta_2=beta2, epsilon=eps_hat),
-                  loss=xor_keras.half_mse)
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            learning_rate=0.05, beta_1=beta1, beta_2=beta2, epsilon=eps_hat
+        ),
+        loss=xor_keras.half_mse,
+    )
     model.train_on_batch(X, y)
-    bpcode_steps(bp_model, Adam(bp_model, lr=0.05, beta1=beta1, beta2=beta2, eps=eps_hat), X, y, 1)
-    gap = max(float(np.max(np.abs(p - v)))
-              for (_, v, _), p in zip(bp_model.parameters(), keras_params(model)))
+    bpcode_steps(
+        bp_model,
+        Adam(bp_model, lr=0.05, beta1=beta1, beta2=beta2, eps=eps_hat),
+        X,
+        y,
+        1,
+    )
+    gap = max(
+        float(np.max(np.abs(p - v)))
+        for (_, v, _), p in zip(bp_model.parameters(), keras_params(model))
+    )
     assert gap > 1e-3, f"epsilon placement should matter, gap {gap:.1e}"
 
 
-def test_pytorch_accumulates_gradients_bpcode_layers_overwrite(xor_bp, xor_torch, torch):
+def test_pytorch_accumulates_gradients_bpcode_layers_overwrite(
+    xor_bp, xor_torch, torch
+):
     """Two backward passes: torch's .grad doubles, a bpcode layer's dW is the same,
     bpcode's Value.backward(zero_grad=False) accumulates like torch."""
     X, y = make_data("xor")
@@ -386,7 +471,11 @@ def test_pytorch_accumulates_gradients_bpcode_layers_overwrite(xor_bp, xor_torch
     xor_torch.half_mse(model(Xt), yt).backward()
     once = model[0].weight.grad.clone()
     xor_torch.half_mse(model(Xt), yt).backward()
-    assert_close(model[0].weight.grad.numpy(), 2 * once.numpy(), "torch .grad after two backward()")
+    assert_close(
+        model[0].weight.grad.numpy(),
+        2 * once.numpy(),
+        "torch .grad after two backward()",
+    )
 
     _, first = bpcode_loss_and_grads(bp_model, X, y)
     _, second = bpcode_loss_and_grads(bp_model, X, y)
@@ -407,9 +496,15 @@ def test_pytorch_accumulates_gradients_bpcode_layers_overwrite(xor_bp, xor_torch
 # ------------------------------------------------ the layer and initialisation rows
 def _activation_pairs(torch):
     from bpcode import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+
     nn = torch.nn
-    return [(Tanh(), nn.Tanh()), (Sigmoid(), nn.Sigmoid()), (ReLU(), nn.ReLU()),
-            (LeakyReLU(), nn.LeakyReLU()), (Identity(), nn.Identity())]   # default slopes
+    return [
+        (Tanh(), nn.Tanh()),
+        (Sigmoid(), nn.Sigmoid()),
+        (ReLU(), nn.ReLU()),
+        (LeakyReLU(), nn.LeakyReLU()),
+        (Identity(), nn.Identity()),
+    ]  # default slopes
 
 
 def test_pytorch_activations_match_bpcode_forward_and_backward(torch):
@@ -429,20 +524,30 @@ def test_keras_activations_and_dense_defaults(keras):
     """Keras's activation strings, its LeakyReLU slope 0.3, and Dense's defaults
     (no activation, Glorot uniform kernel, zero bias), against bpcode."""
     from bpcode import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+
     rng = np.random.default_rng(8)
     Z = rng.normal(scale=3.0, size=(6, 5))
     for ours, name in [(Tanh(), "tanh"), (Sigmoid(), "sigmoid"), (ReLU(), "relu")]:
         theirs = keras.activations.get(name)(keras.ops.convert_to_tensor(Z))
-        assert_close(ours.forward(Z), keras.ops.convert_to_numpy(theirs), f"{name} forward")
+        assert_close(
+            ours.forward(Z), keras.ops.convert_to_numpy(theirs), f"{name} forward"
+        )
     leaky = keras.layers.LeakyReLU(dtype="float64")
-    assert leaky.negative_slope == 0.3                        # the default
+    assert leaky.negative_slope == 0.3  # the default
     # Keras multiplies by the slope as a float32 constant (0.3 + 1.2e-8): agreement to 1e-7
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(leaky(keras.ops.convert_to_tensor(Z))),
-                               LeakyReLU(alpha=0.3).forward(Z), rtol=1e-7, atol=0)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(leaky(keras.ops.convert_to_tensor(Z))),
+        LeakyReLU(alpha=0.3).forward(Z),
+        rtol=1e-7,
+        atol=0,
+    )
     dense = keras.layers.Dense(4)
     assert dense.activation is keras.activations.linear
-    assert_close(keras.ops.convert_to_numpy(dense.activation(keras.ops.convert_to_tensor(Z))),
-                 Identity().forward(Z), "activation=None = Identity()")
+    assert_close(
+        keras.ops.convert_to_numpy(dense.activation(keras.ops.convert_to_tensor(Z))),
+        Identity().forward(Z),
+        "activation=None = Identity()",
+    )
     assert isinstance(dense.kernel_initializer, keras.initializers.GlorotUniform)
     assert isinstance(dense.bias_initializer, keras.initializers.Zeros)
 

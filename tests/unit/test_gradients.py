@@ -11,8 +11,20 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import bpcode
-from bpcode import (BinaryCrossEntropy, Dense, Embedding, Identity, LeakyReLU, MSELoss, ReLU,
-                    Sequential, Sigmoid, SoftmaxCrossEntropy, Tanh, gradient_check)
+from bpcode import (
+    BinaryCrossEntropy,
+    Dense,
+    Embedding,
+    Identity,
+    LeakyReLU,
+    MSELoss,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Tanh,
+    gradient_check,
+)
 
 TOL = 1e-7
 
@@ -25,8 +37,11 @@ def away_from_kink(X, margin=1e-3):
     return X
 
 
-@pytest.mark.parametrize("layer", [Sigmoid(), Tanh(), ReLU(), LeakyReLU(0.1), Identity()],
-                         ids=lambda layer: repr(layer))
+@pytest.mark.parametrize(
+    "layer",
+    [Sigmoid(), Tanh(), ReLU(), LeakyReLU(0.1), Identity()],
+    ids=lambda layer: repr(layer),
+)
 @pytest.mark.parametrize("shape", [(1, 1), (3, 4), (7, 2)])
 def test_activation_layers(layer, shape):
     X = away_from_kink(np.random.default_rng(1).normal(scale=2.0, size=shape))
@@ -50,7 +65,7 @@ def test_embedding_layer_with_repeated_ids():
     ids = np.array([[2, 2], [0, 4], [2, 1]])
     report = gradient_check(model, SoftmaxCrossEntropy(), ids, np.array([0, 3, 1]))
     assert report.passed(TOL), str(report)
-    assert np.abs(report.analytic["0.E"][3]).max() == 0.0   # unused id gets no gradient
+    assert np.abs(report.analytic["0.E"][3]).max() == 0.0  # unused id gets no gradient
 
 
 @pytest.mark.parametrize("n_out", [1, 2, 5])
@@ -72,7 +87,7 @@ def test_binary_cross_entropy_on_probabilities(n_out):
 def test_binary_cross_entropy_on_logits(n_out):
     rng = np.random.default_rng(20 + n_out)
     Z = rng.normal(scale=3.0, size=(5, n_out))
-    Y = rng.uniform(size=(5, n_out))            # soft targets are allowed
+    Y = rng.uniform(size=(5, n_out))  # soft targets are allowed
     check_loss(BinaryCrossEntropy(from_logits=True), Z, Y)
 
 
@@ -104,7 +119,12 @@ def test_softmax_cross_entropy_gradient_is_p_minus_y_over_n():
     np.testing.assert_allclose(loss.backward(), expected, rtol=1e-14)
 
 
-ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky": lambda: LeakyReLU(0.05)}
+ACTIVATIONS = {
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky": lambda: LeakyReLU(0.05),
+}
 
 
 def make_network(widths, activation, seed):
@@ -146,8 +166,12 @@ def test_sigmoid_output_with_binary_cross_entropy():
 
 
 @settings(max_examples=25, deadline=None)
-@given(n_samples=st.integers(1, 6), widths=st.lists(st.integers(1, 5), min_size=2, max_size=4),
-       activation=st.sampled_from(sorted(ACTIVATIONS)), seed=st.integers(0, 2**16))
+@given(
+    n_samples=st.integers(1, 6),
+    widths=st.lists(st.integers(1, 5), min_size=2, max_size=4),
+    activation=st.sampled_from(sorted(ACTIVATIONS)),
+    seed=st.integers(0, 2**16),
+)
 def test_random_networks_property(n_samples, widths, activation, seed):
     model = make_network(widths, activation, seed)
     rng = np.random.default_rng(seed)
@@ -166,8 +190,12 @@ def test_random_networks_property(n_samples, widths, activation, seed):
 
 
 @settings(max_examples=25, deadline=None)
-@given(n_samples=st.integers(1, 6), n_classes=st.integers(2, 6), seed=st.integers(0, 2**16),
-       scale=st.floats(0.1, 20.0))
+@given(
+    n_samples=st.integers(1, 6),
+    n_classes=st.integers(2, 6),
+    seed=st.integers(0, 2**16),
+    scale=st.floats(0.1, 20.0),
+)
 def test_softmax_cross_entropy_property(n_samples, n_classes, seed, scale):
     rng = np.random.default_rng(seed)
     Z = rng.normal(scale=scale, size=(n_samples, n_classes))
@@ -176,7 +204,9 @@ def test_softmax_cross_entropy_property(n_samples, n_classes, seed, scale):
     value = loss.forward(Z, labels)
     assert value >= 0.0
     grad = loss.backward()
-    np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-15)   # softmax rows sum to 1
+    np.testing.assert_allclose(
+        grad.sum(axis=1), 0.0, atol=1e-15
+    )  # softmax rows sum to 1
     numeric = bpcode.numerical_gradient(lambda: loss.forward(Z, labels), Z)
     # large logits give a large loss, and the rounding error of a finite
     # difference grows with |L|: allow an absolute error proportional to it
@@ -189,11 +219,11 @@ def test_gradient_check_detects_a_wrong_backward_pass():
     class BuggyDense(Dense):
         def _parameter_gradients(self, delta):
             super()._parameter_gradients(delta)
-            self.db *= 0.5                    # the bug
+            self.db *= 0.5  # the bug
 
     model = Sequential([BuggyDense(2, 3, rng=0), Tanh(), Dense(3, 1, rng=1)])
     X, y = bpcode.datasets.xor()
     report = gradient_check(model, MSELoss(), X, y)
     assert not report.passed(1e-3)
     assert report.errors["0.b"] > 0.1
-    assert report.errors["0.W"] < TOL          # the other gradients are still right
+    assert report.errors["0.W"] < TOL  # the other gradients are still right

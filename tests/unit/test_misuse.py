@@ -12,8 +12,21 @@ import numpy as np
 import pytest
 
 import bpcode as bp
-from bpcode import (SGD, BinaryCrossEntropy, Dense, GradCheckReport, Identity, MSELoss, ReLU,
-                    Sequential, Sigmoid, Tanh, fit, gradient_check, numerical_gradient)
+from bpcode import (
+    SGD,
+    BinaryCrossEntropy,
+    Dense,
+    GradCheckReport,
+    Identity,
+    MSELoss,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+    fit,
+    gradient_check,
+    numerical_gradient,
+)
 
 RNG = np.random.default_rng(0)
 
@@ -24,11 +37,15 @@ def _net(seed: int = 0) -> Sequential:
 
 # -- one layer object at two places ---------------------------------------------------------
 # 0.1: accepted; the gradient check of the network failed with relative errors of 0.2-0.75.
-@pytest.mark.parametrize("build", [
-    lambda t, d: [Dense(3, 3, rng=0), t, Dense(3, 3, rng=1), t],            # a reused Tanh
-    lambda t, d: [d, Tanh(), d],                                           # a tied Dense
-    lambda t, d: [d, Tanh(), Sequential([d, Tanh()])],                     # inside a sub-network
-], ids=["reused-tanh", "tied-dense", "nested"])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda t, d: [Dense(3, 3, rng=0), t, Dense(3, 3, rng=1), t],  # a reused Tanh
+        lambda t, d: [d, Tanh(), d],  # a tied Dense
+        lambda t, d: [d, Tanh(), Sequential([d, Tanh()])],  # inside a sub-network
+    ],
+    ids=["reused-tanh", "tied-dense", "nested"],
+)
 def test_a_layer_used_twice_is_rejected_when_the_network_is_built(build):
     tanh, dense = Tanh(), Dense(3, 3, rng=2)
     with pytest.raises(ValueError, match="used twice") as info:
@@ -46,15 +63,19 @@ def test_the_positions_of_a_reused_layer_are_named():
 
 # -- a stale cache -------------------------------------------------------------------------
 # 0.1: backward silently used the cache of the layer's last (other) forward pass.
-@pytest.mark.parametrize("other_rows", [5, 7], ids=["same-batch-size", "other-batch-size"])
+@pytest.mark.parametrize(
+    "other_rows", [5, 7], ids=["same-batch-size", "other-batch-size"]
+)
 def test_a_layer_run_on_other_data_before_the_networks_backward_is_detected(other_rows):
     model = _net()
     X = RNG.standard_normal((5, 3))
     out = model.forward(X)
-    model[0].forward(RNG.standard_normal((other_rows, 3)))     # e.g. to look at a layer
-    with pytest.raises(RuntimeError, match=r"layer 0 \(Dense\(3 -> 4\)\) was run on other data"):
+    model[0].forward(RNG.standard_normal((other_rows, 3)))  # e.g. to look at a layer
+    with pytest.raises(
+        RuntimeError, match=r"layer 0 \(Dense\(3 -> 4\)\) was run on other data"
+    ):
         model.backward(np.ones_like(out))
-    model.forward(X)                                           # a new forward pass: fine again
+    model.forward(X)  # a new forward pass: fine again
     model.backward(np.ones_like(out))
 
 
@@ -80,16 +101,23 @@ def test_changing_the_input_in_place_after_forward_does_not_change_the_gradients
     G = RNG.standard_normal((5, 2))
     expected = _gradients(model, X.copy(), G)
     model.forward(X)
-    X *= 10.0                                                   # the caller reuses its buffer
+    X *= 10.0  # the caller reuses its buffer
     model.backward(G)
     for (_, _, got), want in zip(model.parameters(), expected):
         np.testing.assert_array_equal(got, want)
 
 
 # 0.1: the returned array was the cached one; `out -= y` changed what backward used.
-@pytest.mark.parametrize("make", [lambda: Sequential([Dense(3, 2, rng=0), Sigmoid()]),
-                                  lambda: Sigmoid(), lambda: Tanh(), lambda: Identity()],
-                         ids=["network", "sigmoid", "tanh", "identity"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Sequential([Dense(3, 2, rng=0), Sigmoid()]),
+        lambda: Sigmoid(),
+        lambda: Tanh(),
+        lambda: Identity(),
+    ],
+    ids=["network", "sigmoid", "tanh", "identity"],
+)
 def test_the_output_of_forward_cannot_be_changed_in_place(make):
     layer = make()
     out = layer.forward(RNG.standard_normal((4, 3)))
@@ -123,8 +151,12 @@ def test_fit_reports_parameters_made_non_finite_by_the_last_update():
     model = Sequential([Dense(1, 1, rng=0)])
     model[0].W = np.array([[1.0]])
     X, y = np.array([[1e5]]), np.array([[0.0]])
-    with pytest.raises(bp.TrainingDivergedError, match=r"epoch 1.*parameter 0\.W") as info, \
-            np.errstate(over="ignore"):                     # lr * dW overflows to inf
+    with (
+        pytest.raises(
+            bp.TrainingDivergedError, match=r"epoch 1.*parameter 0\.W"
+        ) as info,
+        np.errstate(over="ignore"),
+    ):  # lr * dW overflows to inf
         fit(model, MSELoss(), SGD(model, lr=1e300), X, y, epochs=1)
     assert info.value.epoch == 1
     assert not np.isfinite(model[0].W).all()
@@ -143,9 +175,9 @@ def test_a_nan_error_anywhere_makes_the_report_fail():
 def test_numerical_gradient_warns_about_float32():
     x = np.ones(3, dtype=np.float32)
     with pytest.warns(bp.PrecisionWarning, match="float32"):
-        numerical_gradient(lambda: float(np.sum(x ** 2)), x)
+        numerical_gradient(lambda: float(np.sum(x**2)), x)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")                      # float64: no warning
+        warnings.simplefilter("error")  # float64: no warning
         numerical_gradient(lambda: 1.0, np.ones(3))
 
 
@@ -156,9 +188,9 @@ def test_gradient_check_counts_units_at_a_relu_kink():
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([[0.0], [1.0], [1.0], [0.0]])
     report = gradient_check(model, MSELoss(), X, y)
-    assert report.n_near_kinks >= 4                           # the 4 units of sample (0, 0)
+    assert report.n_near_kinks >= 4  # the 4 units of sample (0, 0)
     assert f"{report.n_near_kinks} input(s)" in str(report) and "kink" in str(report)
-    away = gradient_check(model, MSELoss(), X + 0.5, y)      # no unit at z = 0
+    away = gradient_check(model, MSELoss(), X + 0.5, y)  # no unit at z = 0
     assert away.n_near_kinks == 0 and "kink" not in str(away)
 
 
@@ -182,6 +214,7 @@ def test_from_logits_must_be_a_bool(value):
 def test_an_initialiser_returning_nan_is_rejected():
     def bad(n_in, n_out, rng):
         return np.full((n_in, n_out), np.nan)
+
     with pytest.raises(ValueError, match=r"Dense\(2 -> 3\).*NaN"):
         Dense(2, 3, init=bad)
 
@@ -189,8 +222,11 @@ def test_an_initialiser_returning_nan_is_rejected():
 # 0.1: a W of another shape was accepted and gave a raw NumPy error at the next step.
 def test_assigning_a_parameter_of_the_wrong_shape_fails_at_the_assignment():
     layer = Dense(2, 3, rng=0)
-    with pytest.raises(ValueError, match=r"Dense\(2 -> 3\)\.W must have shape \(2, 3\), got "
-                                         r"shape \(3, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Dense\(2 -> 3\)\.W must have shape \(2, 3\), got "
+        r"shape \(3, 2\)",
+    ):
         layer.W = np.ones((3, 2))
     with pytest.raises(ValueError, match=r"\.b must have shape \(3,\)"):
         layer.b = np.zeros(4)
@@ -207,4 +243,6 @@ def test_an_integer_parameter_becomes_float64_and_trains():
     assert model[0].W.dtype == np.float64
     X, y = np.array([[1.0, 2.0]]), np.array([[0.5]])
     fit(model, MSELoss(), SGD(model, lr=0.1), X, y, epochs=3)
-    assert model[0].W.dtype == np.float64 and not np.array_equal(model[0].W, [[1], [-1]])
+    assert model[0].W.dtype == np.float64 and not np.array_equal(
+        model[0].W, [[1], [-1]]
+    )

@@ -6,8 +6,20 @@ import numpy as np
 import pytest
 
 import bpcode
-from bpcode import (SGD, Adam, Dense, Identity, MSELoss, ReLU, Sequential, Sigmoid, SoftmaxCrossEntropy,
-                    Tanh, accuracy, fit)
+from bpcode import (
+    SGD,
+    Adam,
+    Dense,
+    Identity,
+    MSELoss,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Tanh,
+    accuracy,
+    fit,
+)
 
 
 def test_one_sgd_step_on_a_single_sigmoid_unit_by_hand():
@@ -60,7 +72,9 @@ def test_one_sgd_step_on_a_2_2_1_network_against_scalar_arithmetic():
     np.testing.assert_allclose(l1.dW, dW1, rtol=1e-13)
     np.testing.assert_allclose(l1.db, d_h, rtol=1e-13)
     SGD(model, lr=lr).step()
-    np.testing.assert_allclose(l2.W[:, 0], [W2[j] - lr * dW2[j] for j in range(2)], rtol=1e-14)
+    np.testing.assert_allclose(
+        l2.W[:, 0], [W2[j] - lr * dW2[j] for j in range(2)], rtol=1e-14
+    )
     np.testing.assert_allclose(l1.W, np.array(W1) - lr * np.array(dW1), rtol=1e-14)
 
 
@@ -71,7 +85,9 @@ XOR_SEEDS = range(10)
 def test_xor_is_learned_for_every_seed(seed):
     """2-4-1, tanh hidden, sigmoid output, MSE, full-batch SGD lr=2.0, 1000 epochs."""
     X, y = bpcode.datasets.xor()
-    model = Sequential([Dense(2, 4, rng=seed), Tanh(), Dense(4, 1, rng=1000 + seed), Sigmoid()])
+    model = Sequential(
+        [Dense(2, 4, rng=seed), Tanh(), Dense(4, 1, rng=1000 + seed), Sigmoid()]
+    )
     history = fit(model, MSELoss(), SGD(model, lr=2.0), X, y, epochs=1000)
     assert accuracy(y, model.forward(X)) == 1.0
     assert history.loss[-1] < 0.01 < history.loss[0]
@@ -82,14 +98,14 @@ def test_sgd_momentum_update_rule():
     layer.W[:] = 1.0
     opt = SGD(layer, lr=0.1, momentum=0.9)
     layer.dW[:] = 2.0
-    opt.step()                                   # v = -0.2, W = 0.8
+    opt.step()  # v = -0.2, W = 0.8
     assert layer.W[0, 0] == pytest.approx(0.8)
-    opt.step()                                   # v = 0.9 * -0.2 - 0.2 = -0.38, W = 0.42
+    opt.step()  # v = 0.9 * -0.2 - 0.2 = -0.38, W = 0.42
     assert layer.W[0, 0] == pytest.approx(0.42)
 
 
 def test_sgd_on_a_large_layer_matches_the_textbook_rule():
-    layer = Dense(512, 300, rng=0)                  # 153,600 weights
+    layer = Dense(512, 300, rng=0)  # 153,600 weights
     layer.dW[:] = np.random.default_rng(1).standard_normal(layer.dW.shape)
     layer.db[:] = 1.0
     W0, b0 = layer.W.copy(), layer.b.copy()
@@ -99,9 +115,10 @@ def test_sgd_on_a_large_layer_matches_the_textbook_rule():
     opt = SGD(layer, lr=0.05, momentum=0.5)
     W1 = layer.W.copy()
     opt.step()
-    opt.step()                                      # v2 = 0.5 * v1 - lr g = -1.5 lr g
-    np.testing.assert_allclose(layer.W, W1 - 0.05 * layer.dW - 0.075 * layer.dW,
-                               rtol=0, atol=1e-15)
+    opt.step()  # v2 = 0.5 * v1 - lr g = -1.5 lr g
+    np.testing.assert_allclose(
+        layer.W, W1 - 0.05 * layer.dW - 0.075 * layer.dW, rtol=0, atol=1e-15
+    )
 
 
 def test_adam_first_step_has_size_lr():
@@ -119,8 +136,18 @@ def test_fit_records_history_and_is_reproducible():
     runs = []
     for _ in range(2):
         model = Sequential([Dense(2, 16, rng=1), ReLU(), Dense(16, 2, rng=2)])
-        h = fit(model, SoftmaxCrossEntropy(), Adam(model, lr=0.01), X, y, epochs=5,
-                batch_size=16, rng=3, validation_data=(X[:10], y[:10]), metric="accuracy")
+        h = fit(
+            model,
+            SoftmaxCrossEntropy(),
+            Adam(model, lr=0.01),
+            X,
+            y,
+            epochs=5,
+            batch_size=16,
+            rng=3,
+            validation_data=(X[:10], y[:10]),
+            metric="accuracy",
+        )
         runs.append(h)
     assert len(runs[0]) == 5 and len(runs[0].val_loss) == 5
     assert len(runs[0].metric) == 5 and len(runs[0].val_metric) == 5
@@ -154,22 +181,33 @@ def test_backward_without_input_gradient_gives_same_parameter_gradients():
 def test_fit_accuracy_on_logits_uses_threshold_zero():
     """With BinaryCrossEntropy(from_logits=True) the model outputs logits: class 1 means z > 0."""
     from bpcode import BinaryCrossEntropy
+
     layer = Dense(1, 1, rng=0)
     layer.W[:], layer.b[:] = 0.2, 0.0
-    X, y = np.array([[1.0], [-1.0]]), np.array([[1.0], [0.0]])    # logits 0.2 and -0.2
-    h = fit(layer, BinaryCrossEntropy(from_logits=True), SGD(layer, lr=1e-9), X, y,
-            epochs=1, metric="accuracy")
-    assert h.metric == [1.0]                   # at threshold 0.5 it would be 0.5
+    X, y = np.array([[1.0], [-1.0]]), np.array([[1.0], [0.0]])  # logits 0.2 and -0.2
+    h = fit(
+        layer,
+        BinaryCrossEntropy(from_logits=True),
+        SGD(layer, lr=1e-9),
+        X,
+        y,
+        epochs=1,
+        metric="accuracy",
+    )
+    assert h.metric == [1.0]  # at threshold 0.5 it would be 0.5
 
 
 def test_train_step_is_one_step_of_fit():
-    """fit is train_step repeated: one full-batch epoch of fit equals one train_step, bit for bit."""
+    """fit repeats train_step: one full-batch epoch of fit is one train_step, bit for bit."""
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(12, 3)), rng.integers(0, 2, size=12)
-    by_fit, by_step = (Sequential([Dense(3, 5, rng=0), Tanh(), Dense(5, 2, rng=1)])
-                       for _ in range(2))
+    by_fit, by_step = (
+        Sequential([Dense(3, 5, rng=0), Tanh(), Dense(5, 2, rng=1)]) for _ in range(2)
+    )
     h = fit(by_fit, SoftmaxCrossEntropy(), SGD(by_fit, lr=0.3), X, y, epochs=1)
-    value = bpcode.train_step(by_step, SoftmaxCrossEntropy(), SGD(by_step, lr=0.3), X, y)
+    value = bpcode.train_step(
+        by_step, SoftmaxCrossEntropy(), SGD(by_step, lr=0.3), X, y
+    )
     assert h.loss == [value]
     for (_, a, _), (_, b, _) in zip(by_fit.parameters(), by_step.parameters()):
         np.testing.assert_array_equal(a, b)
@@ -185,15 +223,19 @@ def test_train_step_uses_public_calls_only():
             return super().forward(prediction, target)
 
     model = Sequential([Dense(2, 1, rng=0)])
-    bpcode.train_step(model, CountingMSE(), SGD(model, lr=0.1), np.ones((3, 2)), np.ones((3, 1)))
+    bpcode.train_step(
+        model, CountingMSE(), SGD(model, lr=0.1), np.ones((3, 2)), np.ones((3, 1))
+    )
     assert calls == ["loss.forward"]
 
 
 def test_forward_and_backward_never_change_the_callers_arrays():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(6, 5))
-    for net in (Sequential([ReLU(), Dense(5, 4, rng=0), Tanh(), Dense(4, 4, rng=1), ReLU()]),
-                Sequential([Tanh(), Dense(5, 4, rng=0), Identity()])):
+    for net in (
+        Sequential([ReLU(), Dense(5, 4, rng=0), Tanh(), Dense(4, 4, rng=1), ReLU()]),
+        Sequential([Tanh(), Dense(5, 4, rng=0), Identity()]),
+    ):
         X_before = X.copy()
         out = net.forward(X)
         np.testing.assert_array_equal(X, X_before)
