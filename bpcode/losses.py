@@ -129,8 +129,8 @@ class MSELoss(Loss):
 
     def _forward(self, Y_hat: np.ndarray, Y: np.ndarray) -> float:
         self._n = len(Y)
-        self._residual = Y_hat - Y
-        return 0.5 * float(np.vdot(self._residual, self._residual)) / self._n  # Σ r² / 2n
+        r = self._residual = Y_hat - Y  # the residual Ŷ − Y
+        return 0.5 * float(np.vdot(r, r)) / self._n  # L = Σᵢ ‖ŷᵢ − yᵢ‖² / 2n
 
     def _backward(self) -> np.ndarray:
         return self._residual / self._n  # ∂L/∂Ŷ = (Ŷ − Y)/n

@@ -26,9 +26,9 @@ Metric = Callable[[np.ndarray, np.ndarray], float]
 def train_step(
     model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, Y: np.ndarray
 ) -> float:
-    """One step of gradient descent on the batch ``(X, Y)``; return the loss before the step.
+    """One step of gradient descent on the batch (X, Y); return the loss before it.
 
-    The article's four steps, through the public methods only: the forward pass, the
+    The article's four steps, through public methods only: the forward pass, the
     error (the loss), the backward pass and the update.
 
     Parameters
