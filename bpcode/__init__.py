@@ -16,7 +16,7 @@ from .gradcheck import (
     numerical_gradient,
     relative_error,
 )
-from .layers import Activation, Dense, Embedding, Layer, Sequential
+from .layers import Activation, Dense, Embedding, Layer, Residual, Sequential
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
 from .metrics import accuracy, confusion_matrix, predict_labels
 from .optim import SGD, Adam, Optimizer
@@ -41,6 +41,7 @@ __all__ = [
     "Optimizer",
     "PrecisionWarning",
     "ReLU",
+    "Residual",
     "SGD",
     "Sequential",
     "Sigmoid",

@@ -96,10 +96,20 @@ def check_finite(arr: np.ndarray, where: object, name: str) -> None:
 
 
 def width_error(shape: tuple[int, ...], n_in: int) -> str | None:
-    """What is wrong with an input of ``shape`` for a layer of input width ``n_in``, or None."""
-    if len(shape) == 2 and shape[1] == n_in:
+    """What is wrong with an input of ``shape`` for a layer of input width ``n_in``, or None.
+
+    The width is the size of the last axis: (n_samples, n_in), or (n_samples, T, n_in) for
+    a batch of sequences.
+    """
+    if len(shape) >= 2 and shape[-1] == n_in:
         return None
-    return f"expected input of shape (n_samples, {n_in}), got shape {shape}"
+    hint = ""
+    if len(shape) == 1:
+        hint = (
+            " (a 1-D array is not 2-D: use X.reshape(-1, 1) for a single column, "
+            "or X[None, :] for a single sample)"
+        )
+    return f"expected input of shape (n_samples, {n_in}), got shape {shape}{hint}"
 
 
 def as_parameter(value: object, shape: tuple[int, ...], where: str) -> np.ndarray:

@@ -37,6 +37,7 @@ from ._checks import (
     as_float_array,
     as_generator,
     as_parameter,
+    check_bool,
     check_positive_int,
     width_error,
 )
@@ -72,6 +73,7 @@ class Layer:
     ] = ()  # attributes that hold what backward needs from forward
     _out_shape: tuple[int, ...] | None = None
     _forward_id: int | None = None  # which forward pass filled the cache (None: empty)
+    _inside_ids: list[int | None] = []  # the same for the layers inside, at this pass
 
     # -- the public interface: checks, then arithmetic ------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -219,9 +221,7 @@ class Layer:
 
     def _check_input(self, X: object) -> np.ndarray:
         """The input as a private float64 array this layer accepts, or a clear error."""
-        X = as_float_array(
-            X, self, ndim=2 if self.n_in is not None else None, finite=False
-        )
+        X = as_float_array(X, self, finite=False)
         problem = self._input_error(X.shape)
         if problem is not None:
             raise ValueError(f"{self!r}: {problem}")
@@ -245,7 +245,27 @@ class Layer:
         """Why the backward pass cannot run now, or None."""
         if self._forward_id is None:
             return "backward() called before forward() (or after clear_cache())"
+        inside = self.layers_inside()
+        for i, (layer, recorded) in enumerate(zip(inside, self._inside_ids)):
+            if layer._forward_id is None:
+                return (
+                    f"layer {i} ({layer!r}) has nothing cached to go back through: its "
+                    "clear_cache() was called after the network's forward()"
+                )
+            if layer._forward_id != recorded:
+                return (
+                    f"layer {i} ({layer!r}) was run on other data after the network's "
+                    "forward(), so its cache no longer belongs to this network's pass; "
+                    "call the network's forward() again before backward()"
+                )
+            problem = layer._cache_problem()
+            if problem is not None:
+                return f"layer {i} ({layer!r}): {problem}"
         return None
+
+    def _record_layers_inside(self) -> None:
+        """Remember which forward pass of each inner layer this layer's pass used."""
+        self._inside_ids = [layer._forward_id for layer in self.layers_inside()]
 
 
 class _Checked:
@@ -275,6 +295,9 @@ class Activation(Layer):
 
 class Dense(Layer):
     r"""Fully connected layer, Z = X W + b.
+
+    Takes a batch of rows X of shape (n_samples, n_in), or a batch of sequences of shape
+    (n_samples, T, n_in), to which it applies the same W and b at every time step.
 
     Parameters
     ----------
@@ -340,7 +363,9 @@ class Dense(Layer):
         return delta @ self.W.T  # ∂L/∂X = δ Wᵀ, the first half of BP2
 
     def _parameter_gradients(self, delta: np.ndarray) -> None:
-        self.dW = self._X.T @ delta  # BP4: ∂L/∂W = Xᵀ δ
+        X = self._X.reshape(-1, self.n_in)  # for sequences (n, T, n_in): steps are rows
+        delta = delta.reshape(-1, self.n_out)
+        self.dW = X.T @ delta  # BP4: ∂L/∂W = Xᵀ δ
         self.db = delta.sum(axis=0)  # BP3: ∂L/∂b = 1ᵀ δ
 
     def _out_width(self, n_in: int | None) -> int | None:
@@ -353,10 +378,11 @@ class Dense(Layer):
 class Embedding(Layer):
     """Lookup table that maps integer tokens to learned vectors.
 
-    For a batch of ``context`` token ids per sample it returns the
-    concatenation of their vectors. Backpropagation through the lookup adds
-    each row of the output gradient into the row of the table that was used
-    (rows used twice receive both contributions).
+    For a batch of ``context`` token ids per sample it returns the concatenation of
+    their vectors, shape (n_samples, context * dim), or with ``concatenate=False`` the
+    sequence of vectors, shape (n_samples, context, dim), for a recurrent or attention
+    layer. Backpropagation through the lookup adds each row of the output gradient
+    into the row of the table that was used (rows used twice receive both).
 
     Parameters
     ----------
@@ -366,6 +392,8 @@ class Embedding(Layer):
         Length of each token's vector.
     rng : None, int or numpy.random.Generator, default=None
         Source of randomness for the initial table, drawn from N(0, 1).
+    concatenate : bool, default=True
+        Concatenate the vectors of a sample (True) or keep them as a sequence (False).
 
     Attributes
     ----------
@@ -379,9 +407,12 @@ class Embedding(Layer):
     _cache = ("_ids",)
     takes_token_ids = True
 
-    def __init__(self, vocab_size: int, dim: int, *, rng: Seed = None) -> None:
+    def __init__(
+        self, vocab_size: int, dim: int, *, rng: Seed = None, concatenate: bool = True
+    ) -> None:
         self.vocab_size = check_positive_int(vocab_size, "vocab_size", "Embedding")
         self.dim = check_positive_int(dim, "dim", "Embedding")
+        self.concatenate = check_bool(concatenate, "concatenate", "Embedding")
         self.E = as_generator(rng, repr(self)).standard_normal(
             (self.vocab_size, self.dim)
         )
@@ -409,15 +440,17 @@ class Embedding(Layer):
 
     def _forward(self, ids: np.ndarray) -> np.ndarray:
         self._ids = ids
-        return self.E[ids].reshape(
-            len(ids), -1
-        )  # (n, context, dim) -> (n, context*dim)
+        vectors = self.E[ids]  # (n, context, dim)
+        return vectors.reshape(len(ids), -1) if self.concatenate else vectors
 
     def _backward(self, grad_out: np.ndarray) -> None:
-        G = grad_out.reshape(*self._ids.shape, self.dim)
+        G = grad_out.reshape(*self._ids.shape, self.dim)  # (n, context, dim)
         self.dE = np.zeros_like(self.E)
         np.add.at(self.dE, self._ids, G)  # scatter-add: repeated ids accumulate
         return None  # token ids have no gradient
+
+    def _out_width(self, n_in: int | None) -> int | None:
+        return None if self.concatenate else self.dim
 
     def __repr__(self) -> str:
         return f"Embedding({self.vocab_size} tokens -> {self.dim})"
@@ -483,10 +516,6 @@ class Sequential(Layer):
                     f"layer {i - 1} {self.layers[i - 1]!r}"
                 )
             width = layer._out_width(width)
-        self._forward_ids: list[int | None] = []
-        self._networks_inside = [
-            layer for layer in self.layers if layer.layers_inside()
-        ]
         self._layers_with_parameters = [
             (i, layer)
             for i, layer in enumerate(self.layers)
@@ -522,7 +551,7 @@ class Sequential(Layer):
                         f"layer {i - 1} {self.layers[i - 1]!r}"
                     )
             X = layer._recorded_forward(X)
-        self._forward_ids = [layer._forward_id for layer in self.layers]
+        self._record_layers_inside()
         return X
 
     def _backward(self, grad_out: np.ndarray) -> np.ndarray | None:
@@ -534,31 +563,6 @@ class Sequential(Layer):
         for layer in reversed(self.layers[1:]):
             grad_out = layer._backward(grad_out)
         self.layers[0]._parameter_gradients(grad_out)  # no layer below needs ∂L/∂X
-
-    def _cache_problem(self) -> str | None:
-        problem = super()._cache_problem()
-        if problem is not None:
-            return problem
-        if [layer._forward_id for layer in self.layers] == self._forward_ids and all(
-            net._cache_problem() is None for net in self._networks_inside
-        ):
-            return None
-        for i, (layer, recorded) in enumerate(zip(self.layers, self._forward_ids)):
-            if layer._forward_id is None:
-                return (
-                    f"layer {i} ({layer!r}) has nothing cached to go back through: its "
-                    "clear_cache() was called after the network's forward()"
-                )
-            if layer._forward_id != recorded:
-                return (
-                    f"layer {i} ({layer!r}) was run on other data after the network's "
-                    "forward(), so its cache no longer belongs to this network's pass; "
-                    "call the network's forward() again before backward()"
-                )
-            inner = layer._cache_problem()
-            if inner is not None:
-                return f"layer {i} ({layer!r}): {inner}"
-        return None
 
     def _out_width(self, n_in: int | None) -> int | None:
         for layer in self.layers:
@@ -626,6 +630,82 @@ class Sequential(Layer):
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}])"
+
+
+class Residual(Layer):
+    """A residual connection around a layer: Y = X + layer(X).
+
+    The input reaches the output along two paths, so its gradient is the sum of the two:
+    ∂L/∂X = ∂L/∂Y + (the layer's backward pass of ∂L/∂Y). The inner layer must keep the
+    shape of its input (e.g. ``Sequential([Dense(d, d), ReLU()])`` or ``LayerNorm``).
+
+    Parameters
+    ----------
+    layer : Layer
+        The layer (or network) on the side path. Its parameters are the residual's,
+        under the same names.
+    """
+
+    def __init__(self, layer: Layer) -> None:
+        if not isinstance(layer, Layer):
+            got = layer.__name__ if isinstance(layer, type) else type(layer).__name__
+            raise TypeError(f"Residual: expected a Layer instance, got {got}")
+        self.layer = layer
+        _reject_reused_layers(self)
+        width = layer._out_width(layer.n_in)
+        if layer.n_in is not None and width is not None and width != layer.n_in:
+            raise ValueError(
+                f"Residual: {layer!r} maps width {layer.n_in} to {width}; X + layer(X) "
+                "needs the output to have the input's shape"
+            )
+        self.n_in = layer.n_in
+
+    def _check_input(self, X: object) -> np.ndarray:
+        return self.layer._check_input(X)
+
+    def _input_error(self, shape: tuple[int, ...]) -> str | None:
+        return self.layer._input_error(shape)
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        Y = X + self.layer._recorded_forward(X)
+        self._record_layers_inside()
+        return Y
+
+    def _backward(self, dY: np.ndarray) -> np.ndarray:
+        return dY + self.layer._backward(dY)  # the two paths' gradients add up
+
+    def parameters(self) -> list[Param]:
+        """The inner layer's parameters, under its names."""
+        return self.layer.parameters()
+
+    def train(self, mode: bool = True) -> Residual:
+        """Switch the inner layer to training mode (``mode=False``: evaluation); return self."""
+        self.training = bool(mode)
+        self.layer.train(mode)
+        return self
+
+    def layers_inside(self) -> list[Layer]:
+        """The inner layer."""
+        return [self.layer]
+
+    def count_near_kinks(self, X: np.ndarray, radius: float) -> int:
+        """The inner layer's count for ``X``."""
+        return self.layer.count_near_kinks(X, radius)
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        """The inner layer's cached arrays (the residual itself keeps nothing)."""
+        return self.layer.cached_arrays()
+
+    def clear_cache(self) -> None:
+        """Clear the inner layer's cache."""
+        self.layer.clear_cache()
+        self._out_shape = self._forward_id = None
+
+    def _out_width(self, n_in: int | None) -> int | None:
+        return n_in
+
+    def __repr__(self) -> str:
+        return f"Residual({self.layer!r})"
 
 
 def _reject_reused_layers(model: Layer) -> None:
