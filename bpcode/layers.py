@@ -89,7 +89,7 @@ class Layer:
         ndarray of shape (n_samples, n_out)
             Read-only: the backward pass may need it (copy it to change it).
         """
-        out = self._recorded_forward(self._check_input(X))
+        out = self._recorded_forward(self.check_input(X))
         out.flags.writeable = False  # backward may need it as it is
         return out
 
@@ -119,7 +119,10 @@ class Layer:
         problem = self._cache_problem()
         if problem is not None:
             raise RuntimeError(f"{self!r}: {problem}")
-        grad_out = as_float_array(grad_out, self, "grad_out", copy=False, finite=False)
+        if type(grad_out) is not np.ndarray or grad_out.dtype != np.float64:
+            grad_out = as_float_array(
+                grad_out, self, "grad_out", copy=False, finite=False
+            )
         if grad_out.shape != self._out_shape:
             raise ValueError(
                 f"{self!r}: grad_out must have the shape of the last output "
@@ -219,8 +222,25 @@ class Layer:
         """The parameter gradients of ``_backward`` without ∂L/∂(input) (here: discarded)."""
         self._backward(grad_out)
 
-    def _check_input(self, X: object) -> np.ndarray:
-        """The input as a private float64 array this layer accepts, or a clear error."""
+    def check_input(self, X: object) -> np.ndarray:
+        """Check ``X`` as :meth:`forward` does, without running the layer.
+
+        Parameters
+        ----------
+        X : array-like
+            A batch of inputs.
+
+        Returns
+        -------
+        ndarray
+            A private float64 copy of ``X`` (integer ids for an Embedding).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If the layer cannot take ``X``; the message names the layer, the expected
+            and the actual shape.
+        """
         X = as_float_array(X, self, finite=False)
         problem = self._input_error(X.shape)
         if problem is not None:
@@ -245,8 +265,11 @@ class Layer:
         """Why the backward pass cannot run now, or None."""
         if self._forward_id is None:
             return "backward() called before forward() (or after clear_cache())"
-        inside = self.layers_inside()
-        for i, (layer, recorded) in enumerate(zip(inside, self._inside_ids)):
+        if not self._inside_ids:  # a plain layer
+            return None
+        for i, (layer, recorded) in enumerate(
+            zip(self.layers_inside(), self._inside_ids)
+        ):
             if layer._forward_id is None:
                 return (
                     f"layer {i} ({layer!r}) has nothing cached to go back through: its "
@@ -419,7 +442,7 @@ class Embedding(Layer):
         self.dE = np.zeros_like(self.E)
         self._ids: np.ndarray | None = None
 
-    def _check_input(self, X: object) -> np.ndarray:
+    def check_input(self, X: object) -> np.ndarray:
         """Token ids: a non-empty 2-D integer array (n_samples, context) of ids in range."""
         ids = np.array(X)  # a private copy
         if ids.dtype.kind not in "iu":
@@ -535,9 +558,9 @@ class Sequential(Layer):
                 return layer.n_in
         return None
 
-    def _check_input(self, X: object) -> np.ndarray:
+    def check_input(self, X: object) -> np.ndarray:
         try:
-            return self.layers[0]._check_input(X)
+            return self.layers[0].check_input(X)
         except (TypeError, ValueError) as error:  # say where in the network
             raise type(error)(f"Sequential, layer 0 {error}") from None
 
@@ -660,8 +683,8 @@ class Residual(Layer):
             )
         self.n_in = layer.n_in
 
-    def _check_input(self, X: object) -> np.ndarray:
-        return self.layer._check_input(X)
+    def check_input(self, X: object) -> np.ndarray:
+        return self.layer.check_input(X)
 
     def _input_error(self, shape: tuple[int, ...]) -> str | None:
         return self.layer._input_error(shape)

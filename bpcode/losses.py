@@ -33,7 +33,7 @@ class Loss:
 
     A loss implements ``_forward(prediction, Y) -> float`` and ``_backward()``; it may
     say what predictions and targets it accepts in ``_check_prediction`` and
-    ``_check_target``.
+    ``check_target``.
     """
 
     _has_forward = False
@@ -54,7 +54,7 @@ class Loss:
         float
         """
         prediction = self._check_prediction(prediction)
-        Y = self._check_target(target, prediction.shape)
+        Y = self.check_target(target, prediction.shape)
         if len(Y) != len(prediction):
             raise ValueError(
                 f"{self!r}: prediction has {len(prediction)} samples but target "
@@ -97,8 +97,22 @@ class Loss:
         check_finite(P, self, "prediction")  # a diverged network's output
         return P
 
-    def _check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
-        """The target as a float64 array of the prediction's ``shape``."""
+    def check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
+        """Check ``target`` as :meth:`forward` does, for a prediction of ``shape``.
+
+        Parameters
+        ----------
+        target : array-like
+            The targets, in a form this loss accepts (see its Notes).
+        shape : tuple of int
+            The shape of the prediction they go with.
+
+        Returns
+        -------
+        ndarray
+            The targets as float64 rows of the prediction's shape (class labels become
+            one-hot rows).
+        """
         Y = as_float_array(target, self, "target", ndim=2, copy=False, finite=False)
         if Y.shape[1:] != shape[1:]:
             raise ValueError(
@@ -175,8 +189,8 @@ class BinaryCrossEntropy(Loss):
             )
         return P
 
-    def _check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
-        Y = super()._check_target(target, shape)
+    def check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
+        Y = super().check_target(target, shape)
         if Y.min() < 0.0 or Y.max() > 1.0:
             raise ValueError(
                 f"{self!r}: targets must lie in [0, 1], got values from "
@@ -218,10 +232,10 @@ class SoftmaxCrossEntropy(Loss):
     probability) rows, ndarray of shape (n_samples, n_classes) whose rows sum to 1.
     """
 
-    def _check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
+    def check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
         labels = np.asarray(target)
         if labels.ndim != 1:  # one-hot or probability rows
-            Y = super()._check_target(target, shape)
+            Y = super().check_target(target, shape)
             if Y.min() < 0.0 or np.abs(Y.sum(axis=1) - 1.0).max() > 1e-6:
                 row = int(
                     np.argmax(
@@ -268,12 +282,12 @@ class SoftmaxCrossEntropy(Loss):
 
     def _forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
         self._n = len(Z)
-        Z_shifted = Z - Z.max(axis=1, keepdims=True)  # largest logit 0: no overflow
-        exp = np.exp(Z_shifted)
+        Z = Z - Z.max(axis=1, keepdims=True)  # the largest logit 0: exp cannot overflow
+        exp = np.exp(Z)
         sums = exp.sum(axis=1, keepdims=True)
-        self._P, self._Y = exp / sums, Y  # P = softmax(Z)
-        log_P = Z_shifted - np.log(sums)
-        return -float(np.sum(Y * log_P)) / self._n  # −(1/n) Σᵢₖ yᵢₖ log pᵢₖ
+        self._P, self._Y = exp / sums, Y  # P = softmax(Z), row by row
+        # L = (1/n) Σᵢ [log Σₖ exp(zᵢₖ) − Σₖ yᵢₖ zᵢₖ]: −Σₖ yᵢₖ log pᵢₖ, as rows of Y sum to 1
+        return float(np.log(sums).sum() - np.vdot(Y, Z)) / self._n
 
     def _backward(self) -> np.ndarray:
         return (self._P - self._Y) / self._n  # ∂L/∂Z = (P − Y)/n

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -268,23 +269,52 @@ def _check_fit_arguments(
 def _check_data(
     model: Layer, loss: Loss, X: object, y: object, where: str, x_name: str, y_name: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run the model and the loss once on all the data: every check they make, made once."""
-    if np.asarray(X).dtype.kind == "f":
-        check_finite(np.asarray(X), where, x_name)
+    """Check all the data once: X as the model takes it, y as the loss takes it.
+
+    The model runs on two samples only (in evaluation mode, so that no dropout mask is
+    drawn and no running statistic moves), which is enough to learn its output's shape.
+    """
     try:
-        out = model.forward(X)
+        X = model.check_input(X)
+        if X.dtype.kind == "f":
+            check_finite(X, where, x_name)
+        with _evaluation_mode(model):
+            out = model.forward(X[:2])
     except (TypeError, ValueError) as error:
         raise type(error)(
             f"{where}: {x_name} (shape {np.shape(X)}) does not fit the model: {error}"
         ) from None
     try:
-        loss.forward(out, y)
+        Y = loss.check_target(y, (len(np.asarray(y)), *out.shape[1:]))
+        loss.forward(out, np.asarray(y)[:2])
     except (TypeError, ValueError) as error:
         raise type(error)(
-            f"{where}: the loss cannot take {y_name} (shape {np.shape(y)}) with "
-            f"the model's output (shape {out.shape}) for {x_name}: {error}"
+            f"{where}: the loss cannot take {y_name} (shape {np.shape(y)}) with the "
+            f"model's output (shape (n_samples, {', '.join(map(str, out.shape[1:]))})) "
+            f"for {x_name}: {error}"
         ) from None
-    return np.asarray(X), np.asarray(y)
+    if len(Y) != len(X):
+        raise ValueError(
+            f"{where}: {x_name} (shape {X.shape}) has {len(X)} samples but {y_name} "
+            f"(shape {np.shape(y)}) has {len(Y)}"
+        )
+    return X, np.asarray(y)
+
+
+@contextmanager
+def _evaluation_mode(model: Layer) -> Iterator[None]:
+    """Run ``model`` in evaluation mode, then give every layer its own mode back."""
+    modes, stack = [], [model]
+    while stack:
+        layer = stack.pop()
+        modes.append((layer, layer.training))
+        stack.extend(layer.layers_inside())
+    model.eval()
+    try:
+        yield
+    finally:
+        for layer, training in modes:
+            layer.training = training
 
 
 def _check_parameters(model: Layer, epoch: int) -> None:

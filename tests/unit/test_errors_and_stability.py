@@ -294,7 +294,9 @@ def test_fit_stops_with_the_epoch_when_the_loss_diverges():
 def test_fit_checks_sample_counts(net):
     with pytest.raises(ValueError, match=r"\bfit\b") as info:
         fit(net, MSELoss(), SGD(net), np.ones((4, 2)), np.ones((3, 1)), epochs=1)
-    assert_mentions(info, "y", "(3, 1)", "(4, 1)")  # y's and the output's 3 and 4 rows
+    assert_mentions(
+        info, "X", "y", "(4, 2)", "(3, 1)"
+    )  # both shapes: 4 samples, 3 targets
 
 
 def test_fit_checks_epochs(net):
@@ -398,7 +400,9 @@ def test_fit_wrong_width_of_validation_data(net):
             epochs=1,
             validation_data=(np.ones((5, 2)), np.ones((4, 1))),
         )
-    assert_mentions(info, "fit", "y_val", "(4, 1)", "(5, 1)")  # 4 targets for 5 outputs
+    assert_mentions(
+        info, "fit", "X_val", "y_val", "(5, 2)", "(4, 1)"
+    )  # 5 samples, 4 targets
 
 
 # E2: layers that do not fit together are reported when the network is built

@@ -458,9 +458,7 @@ def test_keras_sgd_momentum_and_adam_epsilon(xor_bp, xor_keras, keras):
     assert gap > 1e-3, f"epsilon placement should matter, gap {gap:.1e}"
 
 
-def test_pytorch_accumulates_gradients_bpcode_layers_replace(
-    xor_bp, xor_torch, torch
-):
+def test_pytorch_accumulates_gradients_bpcode_layers_replace(xor_bp, xor_torch, torch):
     """Two backward passes: torch's .grad doubles, a bpcode layer's dW is the same,
     bpcode's Value.backward(zero_grad=False) accumulates like torch."""
     X, y = make_data("xor")

@@ -246,3 +246,11 @@ def test_an_integer_parameter_becomes_float64_and_trains():
     assert model[0].W.dtype == np.float64 and not np.array_equal(
         model[0].W, [[1], [-1]]
     )
+
+
+# A negative class label would count from the end (-1: the last class) in NumPy indexing.
+@pytest.mark.parametrize("labels", [[0, -1], np.array([0, -3], dtype=np.int8)])
+def test_a_negative_class_label_is_rejected(labels):
+    with pytest.raises(ValueError, match=r"\[0, 3\)") as info:
+        bp.SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.asarray(labels))
+    assert "-" in str(info.value)
