@@ -19,7 +19,7 @@ from .gradcheck import (
 from .layers import Activation, Dense, Embedding, Layer, Residual, Sequential
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
 from .metrics import accuracy, confusion_matrix, predict_labels
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adam, AdamW, Optimizer, clip_grad_norm
 from .training import History, TrainingDivergedError, fit, train_step
 
 __version__ = "0.1.0"
@@ -27,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Activation",
     "Adam",
+    "AdamW",
     "BinaryCrossEntropy",
     "Dense",
     "Embedding",
@@ -51,6 +52,7 @@ __all__ = [
     "Value",
     "accuracy",
     "autograd",
+    "clip_grad_norm",
     "confusion_matrix",
     "datasets",
     "fit",

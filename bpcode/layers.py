@@ -223,7 +223,7 @@ class Layer:
         self._backward(grad_out)
 
     def check_input(self, X: object) -> np.ndarray:
-        """Check ``X`` as :meth:`forward` does, without running the layer.
+        """Check ``X`` as :meth:`~bpcode.layers.Layer.forward` does, without running the layer.
 
         Parameters
         ----------

@@ -84,21 +84,23 @@ class Loss:
     def __call__(self, prediction: np.ndarray, target: np.ndarray) -> float:
         return self.forward(prediction, target)
 
+    _prediction_shapes = {2: "(n_samples, n_outputs)"}  # by number of dimensions
+
     def _check_prediction(self, prediction: object) -> np.ndarray:
         """The prediction as a float64 array of shape (n_samples, n_outputs)."""
         P = np.asarray(prediction)
-        if P.dtype.kind != "f" or P.ndim != 2 or P.size == 0:
+        if P.dtype.kind != "f" or P.ndim not in self._prediction_shapes or P.size == 0:
             raise ValueError(
-                f"{self!r}: prediction must be a non-empty 2-D float array of shape "
-                f"(n_samples, n_outputs), got {P.ndim}-D array of dtype {P.dtype} and "
-                f"shape {P.shape}"
+                f"{self!r}: prediction must be a non-empty float array of shape "
+                f"{' or '.join(self._prediction_shapes.values())}, got {P.ndim}-D array "
+                f"of dtype {P.dtype} and shape {P.shape}"
             )
         P = P if P.dtype == np.float64 else P.astype(np.float64)
         check_finite(P, self, "prediction")  # a diverged network's output
         return P
 
     def check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
-        """Check ``target`` as :meth:`forward` does, for a prediction of ``shape``.
+        """Check ``target`` as :meth:`~bpcode.losses.Loss.forward` does (prediction ``shape``).
 
         Parameters
         ----------
@@ -223,33 +225,41 @@ class SoftmaxCrossEntropy(Loss):
     r"""Softmax followed by cross-entropy, fused and numerically stable.
 
     Takes **logits** Z (no softmax layer before it): P = softmax(Z) row by row,
-    L = −(1/n) Σᵢ Σₖ yᵢₖ log pᵢₖ and ∂L/∂Z = (P − Y)/n.
+    L = −(1/n) Σᵢ Σₖ yᵢₖ log pᵢₖ and ∂L/∂Z = (P − Y)/n. For a batch of sequences,
+    logits of shape (n_samples, T, n_classes), every time step is a row: the mean is
+    over all n·T of them.
 
     Notes
     -----
     Target: either integer class labels, ndarray of shape (n_samples,) with values
     in ``[0, n_classes)`` (turned into one-hot rows Y), or one-hot (or other
-    probability) rows, ndarray of shape (n_samples, n_classes) whose rows sum to 1.
+    probability) rows, ndarray of shape (n_samples, n_classes) whose rows sum to 1;
+    for sequences, labels of shape (n_samples, T) or rows of shape (n_samples, T,
+    n_classes).
     """
+
+    _prediction_shapes = {2: "(n_samples, n_classes)", 3: "(n_samples, T, n_classes)"}
+    _identity = np.eye(0)
 
     def check_target(self, target: object, shape: tuple[int, ...]) -> np.ndarray:
         labels = np.asarray(target)
-        if labels.ndim != 1:  # one-hot or probability rows
+        if labels.ndim == len(shape):  # one-hot or probability rows
             Y = super().check_target(target, shape)
-            if Y.min() < 0.0 or np.abs(Y.sum(axis=1) - 1.0).max() > 1e-6:
-                row = int(
-                    np.argmax(
-                        (Y < 0.0).any(axis=1) | (np.abs(Y.sum(axis=1) - 1.0) > 1e-6)
-                    )
-                )
+            bad = (Y < 0.0).any(axis=-1) | (np.abs(Y.sum(axis=-1) - 1.0) > 1e-6)
+            if bad.any():
+                row = tuple(int(i) for i in np.argwhere(bad)[0])
                 raise ValueError(
-                    f"{self!r}: 2-D targets must be one-hot or probability "
-                    f"rows (non-negative, each row summing to 1), got row {row} = "
-                    f"{Y[row]} (sum {Y[row].sum():g})"
+                    f"{self!r}: targets of the logits' shape must be one-hot or "
+                    f"probability rows (non-negative, each summing to 1), got row {row} "
+                    f"= {Y[row]} (sum {Y[row].sum():g})"
                 )
             return Y
-        if labels.size == 0:
-            raise ValueError(f"{self!r}: target is empty")
+        if labels.shape != shape[:-1]:
+            raise ValueError(
+                f"{self!r}: class labels must have shape {shape[:-1]} for logits of "
+                f"shape {shape} (or give one-hot rows of the logits' shape), got shape "
+                f"{labels.shape}"
+            )
         if (
             labels.dtype.kind == "f"
             and np.isfinite(labels).all()
@@ -258,10 +268,9 @@ class SoftmaxCrossEntropy(Loss):
             labels = labels.astype(np.intp)  # whole-number floats: 2.0 -> 2
         if labels.dtype.kind not in "iu":
             raise TypeError(
-                f"{self!r}: 1-D targets must be integer class labels, "
-                f"got dtype {labels.dtype}"
+                f"{self!r}: class labels must be integers, got dtype {labels.dtype}"
             )
-        n_classes = shape[1]
+        n_classes = shape[-1]
         if len(self._identity) != n_classes:
             self._identity = np.eye(n_classes)
         if labels.dtype.kind == "i" and labels.min() < 0:  # would count from the end
@@ -271,8 +280,6 @@ class SoftmaxCrossEntropy(Loss):
         except IndexError:  # a label >= n_classes
             raise self._label_error(labels, n_classes) from None
 
-    _identity = np.eye(0)
-
     def _label_error(self, labels: np.ndarray, n_classes: int) -> ValueError:
         return ValueError(
             f"{self!r}: class labels must lie in [0, {n_classes}) for "
@@ -281,10 +288,12 @@ class SoftmaxCrossEntropy(Loss):
         )
 
     def _forward(self, Z: np.ndarray, Y: np.ndarray) -> float:
-        self._n = len(Z)
-        Z = Z - Z.max(axis=1, keepdims=True)  # the largest logit 0: exp cannot overflow
+        self._n = Z.size // Z.shape[-1]  # rows: samples, or samples × time steps
+        Z = Z - Z.max(
+            axis=-1, keepdims=True
+        )  # the largest logit 0: exp cannot overflow
         exp = np.exp(Z)
-        sums = exp.sum(axis=1, keepdims=True)
+        sums = exp.sum(axis=-1, keepdims=True)
         self._P, self._Y = exp / sums, Y  # P = softmax(Z), row by row
         # L = (1/n) Σᵢ [log Σₖ exp(zᵢₖ) − Σₖ yᵢₖ zᵢₖ]: −Σₖ yᵢₖ log pᵢₖ, as rows of Y sum to 1
         return float(np.log(sums).sum() - np.vdot(Y, Z)) / self._n

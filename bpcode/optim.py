@@ -8,11 +8,12 @@ called, from the gradients of the last backward pass.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from ._checks import check_instance, check_positive_float
+from ._checks import NonFiniteError, check_instance, check_positive_float
 from .layers import Layer
 
 
@@ -27,17 +28,25 @@ class Optimizer:
         Usually a :class:`~bpcode.layers.Sequential`.
     lr : float
         Learning rate (step size), > 0.
+    weight_decay : float, default=0.0
+        L2 penalty λ, PyTorch's coupled convention: the gradient of (λ/2)‖θ‖², λθ, is
+        added to every parameter's gradient before the update (biases included).
     """
 
-    def __init__(self, model: Layer, lr: float) -> None:
+    def __init__(self, model: Layer, lr: float, weight_decay: float = 0.0) -> None:
         where = type(self).__name__
         check_instance(model, Layer, "model", where, "Sequential([...])")
         self.model = model
         self.lr = check_positive_float(lr, "lr", where)
+        self.weight_decay = check_positive_float(
+            weight_decay, "weight_decay", where, allow_zero=True
+        )
 
     def step(self) -> None:
         """Update every parameter in place from its current gradient."""
         for i, (_, value, grad) in enumerate(self.model.parameters()):
+            if self.weight_decay:
+                grad = grad + self.weight_decay * value  # g ← g + λθ
             self._update(i, value, grad)
 
     def _update(self, i: int, value: np.ndarray, grad: np.ndarray) -> None:
@@ -57,10 +66,19 @@ class SGD(Optimizer):
         Learning rate η.
     momentum : float, default=0.0
         Momentum coefficient μ in [0, 1).
+    weight_decay : float, default=0.0
+        L2 penalty λ (see :class:`Optimizer`).
     """
 
-    def __init__(self, model: Layer, lr: float = 0.1, momentum: float = 0.0) -> None:
-        super().__init__(model, lr)
+    def __init__(
+        self,
+        model: Layer,
+        lr: float = 0.1,
+        momentum: float = 0.0,
+        *,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(model, lr, weight_decay)
         self.momentum = check_positive_float(
             momentum, "momentum", "SGD", allow_zero=True
         )
@@ -96,6 +114,9 @@ class Adam(Optimizer):
     beta1 : float, default=0.9
     beta2 : float, default=0.999
     eps : float, default=1e-8
+    weight_decay : float, default=0.0
+        L2 penalty λ added to the gradient (see :class:`Optimizer`); for the decoupled
+        form use :class:`AdamW`.
     """
 
     def __init__(
@@ -105,8 +126,10 @@ class Adam(Optimizer):
         beta1: float = 0.9,
         beta2: float = 0.999,
         eps: float = 1e-8,
+        *,
+        weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(model, lr)
+        super().__init__(model, lr, weight_decay)
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
                 raise TypeError(f"Adam: {name} must be a number, got {beta!r}")
@@ -135,3 +158,79 @@ class Adam(Optimizer):
 
     def __repr__(self) -> str:
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2})"
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay :cite:p:`loshchilov2019decoupled`.
+
+    Before each Adam step every parameter shrinks, θ ← θ − η λ θ; the decay does not
+    pass through the moments m and v (as in PyTorch's ``AdamW``).
+
+    Parameters
+    ----------
+    model : Layer
+    lr : float, default=0.001
+    beta1 : float, default=0.9
+    beta2 : float, default=0.999
+    eps : float, default=1e-8
+    weight_decay : float, default=0.01
+        The decay rate λ.
+    """
+
+    def __init__(
+        self,
+        model: Layer,
+        lr: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        *,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(model, lr, beta1, beta2, eps)
+        self.decay = check_positive_float(
+            weight_decay, "weight_decay", "AdamW", allow_zero=True
+        )
+
+    def _update(self, i: int, value: np.ndarray, grad: np.ndarray) -> None:
+        value -= self.lr * self.decay * value  # θ ← θ − η λ θ, outside the moments
+        super()._update(i, value, grad)
+
+    def __repr__(self) -> str:
+        return f"AdamW(lr={self.lr}, weight_decay={self.decay})"
+
+
+def clip_grad_norm(model: Layer, max_norm: float) -> float:
+    """Scale all gradients of ``model`` so that their total norm is at most ``max_norm``.
+
+    The total norm is ‖g‖ over every gradient entry of every parameter, as one vector.
+    If it exceeds ``max_norm``, every gradient is multiplied in place by
+    max_norm / (‖g‖ + 1e-6), as PyTorch's ``clip_grad_norm_`` does; the direction of the
+    step is kept. Call it between ``backward`` and the optimiser's ``step``.
+
+    Parameters
+    ----------
+    model : Layer
+    max_norm : float
+        The largest total norm allowed, > 0.
+
+    Returns
+    -------
+    float
+        The total norm before clipping.
+
+    Raises
+    ------
+    ~bpcode.NonFiniteError
+        If a gradient contains NaN or infinity (there is no direction to keep).
+    """
+    check_instance(model, Layer, "model", "clip_grad_norm", "Sequential([...])")
+    max_norm = check_positive_float(max_norm, "max_norm", "clip_grad_norm")
+    grads = [grad for _, _, grad in model.parameters()]
+    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    if not math.isfinite(total):
+        raise NonFiniteError(f"clip_grad_norm: the gradients' total norm is {total}")
+    if total > max_norm:
+        for grad in grads:
+            grad *= max_norm / (total + 1e-6)
+    return total

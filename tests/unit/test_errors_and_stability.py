@@ -197,7 +197,7 @@ def test_integer_prediction_rejected_by_loss():
 def test_float_class_labels_must_be_whole_numbers():
     with pytest.raises(TypeError, match=r"SoftmaxCrossEntropy\(\)") as info:
         SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([0.5, 1.0]))
-    assert_mentions(info, "1-D", "float64")
+    assert_mentions(info, "class labels", "integers", "float64")
     # whole-number floats are accepted as labels
     SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([0.0, 2.0]))
 

@@ -254,3 +254,20 @@ def test_a_negative_class_label_is_rejected(labels):
     with pytest.raises(ValueError, match=r"\[0, 3\)") as info:
         bp.SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.asarray(labels))
     assert "-" in str(info.value)
+
+
+def test_softmax_cross_entropy_on_sequences_averages_over_every_time_step():
+    """Logits (n, T, K) with labels (n, T): the mean over all n*T rows, gradient (P - Y)/(nT)."""
+    rng = np.random.default_rng(5)
+    Z, labels = rng.standard_normal((3, 4, 5)), rng.integers(0, 5, size=(3, 4))
+    loss = bp.SoftmaxCrossEntropy()
+    value = loss.forward(Z, labels)
+    flat = bp.SoftmaxCrossEntropy().forward(Z.reshape(12, 5), labels.reshape(12))
+    assert value == pytest.approx(flat, rel=1e-14)
+    loss.forward(Z, labels)
+    analytic = loss.backward()
+    numeric = numerical_gradient(lambda: loss.forward(Z, labels), Z)
+    assert bp.relative_error(analytic, numeric) < 1e-8
+    with pytest.raises(ValueError, match=r"\(3, 4\)") as info:
+        loss.forward(Z, labels[:, :3])
+    assert "(3, 3)" in str(info.value)
