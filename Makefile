@@ -79,8 +79,9 @@ notebooks: $(STAMP)  ## re-execute every TOC notebook in place and store its out
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab book/
 
-bench: $(STAMP)  ## run the performance benchmarks
-	$(PY) benchmarks/run.py
+bench: $(STAMP)  ## run the performance benchmarks (training loop; structured layers vs PyTorch)
+	@status=0; $(PY) benchmarks/run.py || status=1; \
+	  $(PY) benchmarks/structured.py || status=1; exit $$status
 
 # The whole book as one HTML page, printed by headless Chromium (math typeset by MathJax,
 # no TeX needed). Needs chromium (poppler-utils for the text check, fonts-noto-cjk for the

@@ -20,7 +20,7 @@ class Sigmoid(Activation):
     """Logistic sigmoid, A = σ(Z) = 1 / (1 + exp(−Z)), element-wise.
 
     Keeps its output A, since σ'(Z) = A (1 − A). Stable for inputs of any size
-    (see ``bpcode.functional.sigmoid``).
+    (see bpcode.functional.sigmoid).
     """
 
     _cache = ("_A",)
@@ -31,7 +31,7 @@ class Sigmoid(Activation):
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
         A = self._A
-        return dA * A * (1.0 - A)  # BP1, BP2: δ = ∂L/∂A ⊙ σ'(Z)
+        return dA * A * (1.0 - A)  # δ = ∂L/∂A ⊙ σ'(Z): BP1, or BP2's second half
 
 
 class Tanh(Activation):
@@ -48,7 +48,7 @@ class Tanh(Activation):
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
         A = self._A
-        return dA * (1.0 - A * A)  # BP1, BP2: δ = ∂L/∂A ⊙ tanh'(Z)
+        return dA * (1.0 - A * A)  # δ = ∂L/∂A ⊙ tanh'(Z)
 
 
 class ReLU(Activation):
@@ -65,7 +65,7 @@ class ReLU(Activation):
         return self._A
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
-        return dA * (self._A > 0.0)  # BP1, BP2: δ = ∂L/∂A ⊙ f'(Z), f' = 1 where A > 0
+        return dA * (self._A > 0.0)  # δ = ∂L/∂A ⊙ f'(Z), f'(Z) = 1 where A > 0
 
     def count_near_kinks(self, X: np.ndarray, radius: float) -> int:
         """How many entries of an input ``X`` lie within ``radius`` of the kink at 0."""

@@ -151,19 +151,32 @@ class GradCheckReport:
         values = list(self.errors.values())
         return math.nan if any(math.isnan(v) for v in values) else max(values)
 
-    def passed(self, tol: float = 1e-7) -> bool:
-        """True if every relative error is below ``tol``.
+    def passed(self, tol: float = 1e-7, *, atol: float = 0.0) -> bool:
+        """True if every gradient agrees: relative error below ``tol`` (or, with ``atol``,
+        every entry within ``atol``).
 
         Parameters
         ----------
         tol : float, default=1e-7
             The largest relative error that counts as agreement.
+        atol : float, default=0.0
+            A gradient whose largest absolute difference is below ``atol`` also agrees.
+            For gradients that are exactly zero (e.g. a bias followed by batch
+            normalisation), finite differences give rounding noise and the relative
+            error is 1; ``atol=1e-9`` accepts them. Keep it far below the gradients'
+            size, or it hides bugs.
 
         Returns
         -------
         bool
+            False if any error is NaN.
         """
-        return self.max_error < tol  # False for NaN
+        if math.isnan(self.max_error):
+            return False
+        return all(
+            err < tol or self.max_abs_errors[name] < atol
+            for name, err in self.errors.items()
+        )
 
     def __str__(self) -> str:
         width = max(len(k) for k in self.errors)
@@ -244,7 +257,15 @@ def gradient_check(
         check_finite(X, where, "X")
     out = model.forward(X)  # checks X as the model does
     n_near_kinks = model.count_near_kinks(X, 10 * eps)
-    out = model.forward(X)  # the pass that backward goes through
+    again = model.forward(X)  # the pass that backward goes through
+    if not np.array_equal(out, again):
+        raise ValueError(
+            f"{where}: {model!r} gives different outputs for the same input (e.g. Dropout "
+            "in training mode draws a new mask every pass), so finite differences "
+            "cannot match its gradient; check it in evaluation mode (model.eval()) or "
+            "without the random layer"
+        )
+    out = again
     if loss is None:
         R = np.random.default_rng(seed).standard_normal(out.shape)
 

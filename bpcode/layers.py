@@ -60,11 +60,15 @@ class Layer:
     ----------
     params : tuple of str
         Names of the parameter attributes, e.g. ``("W", "b")``.
+    buffers : tuple of str
+        Names of arrays the layer keeps but does not train (BatchNorm's running
+        statistics); like a parameter, replacing one keeps its shape and must be finite.
     training : bool
         True in training mode (the default), False after :meth:`eval`.
     """
 
     params: tuple[str, ...] = ()
+    buffers: tuple[str, ...] = ()  # state that is not trained (e.g. running statistics)
     training: bool = True
     takes_token_ids: bool = False  # True for an Embedding (integer input)
     n_in: int | None = None
@@ -204,7 +208,7 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        for name in cls.params:  # layer.W = ... is checked (see _Checked)
+        for name in cls.params + cls.buffers:  # layer.W = ... is checked (see _Checked)
             if not isinstance(cls.__dict__.get(name), _Checked):
                 setattr(cls, name, _Checked(name))
 
@@ -377,17 +381,15 @@ class Dense(Layer):
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._X = X  # BP4 needs the layer's input
-        Z = X @ self.W
-        Z += self.b  # Z = X W + 1b: b added to every row
-        return Z
+        return X @ self.W + self.b  # Z = X W + 1b: b is added to every row
 
     def _backward(self, delta: np.ndarray) -> np.ndarray:
         self._parameter_gradients(delta)
         return delta @ self.W.T  # ∂L/∂X = δ Wᵀ, the first half of BP2
 
     def _parameter_gradients(self, delta: np.ndarray) -> None:
-        X = self._X.reshape(-1, self.n_in)  # for sequences (n, T, n_in): steps are rows
-        delta = delta.reshape(-1, self.n_out)
+        X = self._X.reshape(-1, self.n_in)  # a sequence's time steps become rows
+        delta = delta.reshape(-1, self.n_out)  # (nothing changes for a batch of rows)
         self.dW = X.T @ delta  # BP4: ∂L/∂W = Xᵀ δ
         self.db = delta.sum(axis=0)  # BP3: ∂L/∂b = 1ᵀ δ
 
@@ -463,11 +465,11 @@ class Embedding(Layer):
 
     def _forward(self, ids: np.ndarray) -> np.ndarray:
         self._ids = ids
-        vectors = self.E[ids]  # (n, context, dim)
+        vectors = self.E[ids]  # (n, k, d): the vectors of each sample's k ids
         return vectors.reshape(len(ids), -1) if self.concatenate else vectors
 
     def _backward(self, grad_out: np.ndarray) -> None:
-        G = grad_out.reshape(*self._ids.shape, self.dim)  # (n, context, dim)
+        G = grad_out.reshape(*self._ids.shape, self.dim)  # (n, k, d), block by block
         self.dE = np.zeros_like(self.E)
         np.add.at(self.dE, self._ids, G)  # scatter-add: repeated ids accumulate
         return None  # token ids have no gradient

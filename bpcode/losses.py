@@ -134,19 +134,19 @@ class Loss:
 
 
 class MSELoss(Loss):
-    r"""Mean squared error with the article's factor one half.
+    """Mean squared error with the article's factor one half.
 
-    L = 1/(2n) Σᵢ ‖ŷᵢ − yᵢ‖² and ∂L/∂Ŷ = (Ŷ − Y)/n.
-
-    Notes
-    -----
-    Target: ndarray of shape (n_samples, n_outputs), like the prediction.
+    L = 1/(2n) Σᵢ ‖ŷᵢ − yᵢ‖² and ∂L/∂Ŷ = (Ŷ − Y)/n, for a prediction Ŷ and a target Y
+    of the same shape (n_samples, n_outputs).
     """
 
     def _forward(self, Y_hat: np.ndarray, Y: np.ndarray) -> float:
         self._n = len(Y)
-        r = self._residual = Y_hat - Y  # the residual Ŷ − Y
-        return 0.5 * float(np.vdot(r, r)) / self._n  # L = Σᵢ ‖ŷᵢ − yᵢ‖² / 2n
+        self._residual = Y_hat - Y
+        squares = np.vdot(
+            self._residual, self._residual
+        )  # Σᵢ ‖ŷᵢ − yᵢ‖², a dot product
+        return float(squares) / (2 * self._n)
 
     def _backward(self) -> np.ndarray:
         return self._residual / self._n  # ∂L/∂Ŷ = (Ŷ − Y)/n

@@ -1,6 +1,6 @@
 """Normalisation layers: ``LayerNorm`` (each sample over its features) and ``BatchNorm``.
 
-Both standardise their input and then scale and shift it with learned parameters:
+Both standardise their input and then scale and shift it with learned parameters::
 
     μ = mean of the values,  σ² = mean of (value − μ)²  (the biased variance),
     σ̂ = √(σ² + ε),  X̂ = (X − μ) / σ̂,  Y = γ ⊙ X̂ + β.
@@ -11,7 +11,7 @@ feature (or one channel) over the samples of the batch, so in training mode the 
 of a sample depends on the other samples of the batch, and so does its gradient.
 
 Both backward passes use one formula, derived in :class:`LayerNorm`'s ``_backward``:
-with dY = ∂𝓛/∂Y and dX̂ = dY ⊙ γ,
+with dY = ∂𝓛/∂Y and dX̂ = dY ⊙ γ::
 
     dX = (dX̂ − mean(dX̂) − X̂ ⊙ mean(dX̂ ⊙ X̂)) / σ̂,
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_positive_float, check_positive_int
-from .layers import Layer, _Checked
+from .layers import Layer
 
 
 class LayerNorm(Layer):
@@ -178,8 +178,10 @@ class BatchNorm(Layer):
 
     params = ("gamma", "beta")
     _cache = ("_X_hat", "_inv_sigma")
-    running_mean = _Checked("running_mean")  # not parameters, but checked the same way
-    running_var = _Checked("running_var")
+    buffers = (
+        "running_mean",
+        "running_var",
+    )  # kept, not trained; replacing one is checked
 
     def __init__(
         self, n_features: int, *, momentum: float = 0.1, eps: float = 1e-5

@@ -35,12 +35,13 @@ gradient of Σ_t g_t · h_t when each h_t is recomputed from the state k steps e
 (h_{t−k}, c_{t−k}), held constant. ``truncate=1``: nothing is carried through the
 recurrence (Wh still gets δ_t's own term h_{t−1}ᵀ δ_t); ``truncate ≥ T``: full BPTT.
 
-This is the truncation of Williams and Peng (1990), each output looking back the same
-k − 1 steps. Here it serves to study the gradient that truncation leaves out, not to
-save time: keeping the parts of the gradient that come from the last k outputs apart
-costs up to k times the full pass. (Training code usually cuts a long sequence into
-chunks instead, as PyTorch's ``h.detach()`` between chunks does; then the output at the
-end of a chunk looks back to its start, the one at the start not at all.)
+This is the truncation of Williams and Peng's (1990) BPTT(h), summed over the outputs:
+every output's gradient goes back the same number of steps. Here it serves to study the
+gradient that truncation leaves out, not to save time: keeping the parts of the gradient
+that come from the last k outputs apart costs up to k times the full pass. (Training
+code usually cuts a long sequence into chunks instead, as PyTorch's ``h.detach()``
+between chunks does; then the output at the end of a chunk looks back to its start, the
+one at the start not at all.)
 """
 
 from __future__ import annotations
@@ -245,7 +246,7 @@ class RNN(_Recurrent):
 
 
 class LSTM(_Recurrent):
-    """Long short-term memory layer (Hochreiter and Schmidhuber, 1997), PyTorch's variant.
+    """Long short-term memory layer (Hochreiter and Schmidhuber, 1997), as in PyTorch.
 
     For each step t, with σ the logistic sigmoid and ⊙ the element-wise product,
 
@@ -255,10 +256,11 @@ class LSTM(_Recurrent):
         c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t             the cell: an additive path through time
         h_t = o_t ⊙ tanh(c_t)                       the hidden state (the output)
 
-    with c_0 = h_0 = 0. The blocks are stacked along the last axis of Wx, Wh and b in
-    PyTorch's order i, f, g, o, so that the layer computes what
-    ``nn.LSTM(n_in, n_hidden, batch_first=True)`` does with ``weight_ih_l0`` = Wxᵀ,
-    ``weight_hh_l0`` = Whᵀ, ``bias_ih_l0`` = b and ``bias_hh_l0`` = 0.
+    with c_0 = h_0 = 0 (the forget gate is that of Gers et al., 2000). The blocks are
+    stacked along the last axis of Wx, Wh and b in PyTorch's order i, f, g, o, so that the
+    layer computes what ``nn.LSTM(n_in, n_hidden, batch_first=True)`` does with
+    ``weight_ih_l0`` = Wxᵀ, ``weight_hh_l0`` = Whᵀ, ``bias_ih_l0`` = b and
+    ``bias_hh_l0`` = 0.
 
     Backward, the cell's gradient is passed back along the additive path,
     ∂𝓛/∂c_{t−1} = ∂𝓛/∂c_t ⊙ f_t + (the part through h_{t−1}), multiplied by the forget

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,33 +26,25 @@ Metric = Callable[[np.ndarray, np.ndarray], float]
 def train_step(
     model: Layer, loss: Loss, optimizer: Optimizer, X: np.ndarray, Y: np.ndarray
 ) -> float:
-    """One step of gradient descent on the batch (X, Y); return the loss before it.
-
-    The article's four steps, through public methods only: the forward pass, the
-    error (the loss), the backward pass and the update.
+    """One step of gradient descent on a mini-batch; return the loss before the step.
 
     Parameters
     ----------
     model : Layer
+        The network.
     loss : Loss
+        The loss to minimise.
     optimizer : Optimizer
-        Built for ``model``.
-    X : ndarray of shape (n_samples, n_features)
-    Y : ndarray of targets in a form ``loss`` accepts
+        Built for this model: it updates the model's parameters.
+    X, Y : ndarray
+        The mini-batch: the inputs, and the targets in a form the loss accepts.
 
     Returns
     -------
     float
-
-    Raises
-    ------
-    ~bpcode.NonFiniteError
-        If the network's output or the loss is NaN or infinite (a ValueError).
     """
     out = model.forward(X)  # 1. forward pass
     value = loss.forward(out, Y)  # 2. error
-    if not math.isfinite(value):
-        raise NonFiniteError(f"train_step: the loss is {value}")
     model.backward(loss.backward(), input_grad=False)  # 3. backward pass
     optimizer.step()  # 4. update
     return value
@@ -120,7 +111,8 @@ def fit(
 ) -> History:
     """Train ``model`` with mini-batch gradient descent and return its history.
 
-    Checks everything once, then repeats :func:`train_step` over mini-batches. If the
+    Checks everything once, puts the model in training mode (``model.train()``), then
+    repeats :func:`train_step` over mini-batches. If the
     network's output, the loss or a parameter becomes NaN or infinite, training stops
     with :class:`TrainingDivergedError`, saying in which epoch.
 
@@ -151,7 +143,9 @@ def fit(
     validation_data : tuple (X_val, y_val), optional
         Evaluated after every epoch.
     metric : "accuracy" or callable, optional
-        ``metric(y_true, output) -> float``, recorded after every epoch. With
+        ``metric(y_true, output) -> float``, recorded after every epoch (like the
+        validation loss, in evaluation mode: no dropout, batch norm's running
+        statistics; the model's modes are restored afterwards). With
         ``"accuracy"``, one-column outputs are thresholded at 0.5, or at 0 when the
         loss takes logits (``BinaryCrossEntropy(from_logits=True)``).
     verbose : int, default=0
@@ -161,32 +155,27 @@ def fit(
     -------
     History
     """
-    X, y, n, batch_size, metric_fn, validation = _check_fit_arguments(
+    X, y, n_samples, batch_size, metric_fn, validation = _check_fit_arguments(
         model, loss, optimizer, X, y, epochs, batch_size, metric, validation_data
     )
     gen = as_generator(rng, "fit")
+    model.train()  # dropout and batch statistics on while training
     history = History()
-    order = np.arange(n)
+    order = np.arange(n_samples)
     try:
         for epoch in range(1, epochs + 1):
-            if shuffle and batch_size < n:
+            if shuffle and batch_size < n_samples:
                 gen.shuffle(order)  # a new random order every epoch
-            total = 0.0
-            for start in range(0, n, batch_size):
+            loss_sum = 0.0
+            for start in range(0, n_samples, batch_size):
                 batch = order[start : start + batch_size]
-                total += train_step(model, loss, optimizer, X[batch], y[batch]) * len(
-                    batch
+                loss_sum += len(batch) * train_step(
+                    model, loss, optimizer, X[batch], y[batch]
                 )
-            history.loss.append(total / n)
+            history.loss.append(loss_sum / n_samples)
             _check_parameters(model, epoch)  # the epoch's last update included
-            if metric_fn is not None:
-                history.metric.append(float(metric_fn(y, model.forward(X))))
-            if validation is not None:
-                X_val, y_val = validation
-                out_val = model.forward(X_val)
-                history.val_loss.append(loss.forward(out_val, y_val))
-                if metric_fn is not None:
-                    history.val_metric.append(float(metric_fn(y_val, out_val)))
+            with _evaluation_mode(model):  # no dropout; batch norm's running statistics
+                _record_evaluation(history, model, loss, metric_fn, X, y, validation)
             if verbose and (epoch % verbose == 0 or epoch == epochs):
                 extra = (
                     f", val_loss {history.val_loss[-1]:.4f}" if history.val_loss else ""
@@ -315,6 +304,26 @@ def _evaluation_mode(model: Layer) -> Iterator[None]:
     finally:
         for layer, training in modes:
             layer.training = training
+
+
+def _record_evaluation(
+    history: History,
+    model: Layer,
+    loss: Loss,
+    metric_fn: Metric | None,
+    X: np.ndarray,
+    y: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+) -> None:
+    """Append the end-of-epoch metric and validation loss/metric to ``history``."""
+    if metric_fn is not None:
+        history.metric.append(float(metric_fn(y, model.forward(X))))
+    if validation is not None:
+        X_val, y_val = validation
+        out_val = model.forward(X_val)
+        history.val_loss.append(loss.forward(out_val, y_val))
+        if metric_fn is not None:
+            history.val_metric.append(float(metric_fn(y_val, out_val)))
 
 
 def _check_parameters(model: Layer, epoch: int) -> None:

@@ -243,3 +243,44 @@ def test_forward_and_backward_never_change_the_callers_arrays():
         G_before = G.copy()
         net.backward(G)
         np.testing.assert_array_equal(G, G_before)
+
+
+def test_fit_trains_in_training_mode_and_evaluates_in_evaluation_mode():
+    """A model left in evaluation mode is trained in training mode; the end-of-epoch
+    metric runs in evaluation mode (no dropout), and fit leaves the model training."""
+    from bpcode.regularization import Dropout
+
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, size=40)
+    modes = []
+
+    class ModeSpy(Dense):
+        def _forward(self, X):
+            modes.append(self.training)
+            return super()._forward(X)
+
+    model = Sequential([ModeSpy(3, 8, rng=0), Dropout(0.5, rng=1), Dense(8, 2, rng=2)])
+    model.eval()
+    h = fit(
+        model,
+        SoftmaxCrossEntropy(),
+        SGD(model, lr=0.1),
+        X,
+        y,
+        epochs=2,
+        batch_size=10,
+        metric="accuracy",
+    )
+    # the check of the data (eval), 4 training steps (train), the metric (eval), per epoch
+    assert modes == [False] + ([True] * 4 + [False]) * 2
+    assert model.training and model[1].training
+    out = model.eval().forward(X)
+    assert h.metric[-1] == accuracy(y, out)
+
+
+def test_a_gradient_report_can_accept_gradients_that_are_zero_up_to_rounding():
+    errors = {"W": 1e-11, "b": 1.0}  # b: exactly 0, finite differences ~1e-12
+    report = bpcode.GradCheckReport(errors, {"W": 1e-12, "b": 3e-12}, {}, {}, 1e-5)
+    assert not report.passed()
+    assert report.passed(atol=1e-9)
+    assert not report.passed(atol=1e-13)
