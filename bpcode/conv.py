@@ -10,22 +10,25 @@ it computes a cross-correlation (the kernel is not flipped):
 where Xp is the padded input. The output has H_out = ⌊(H + 2p − k) / s⌋ + 1 rows (and
 likewise columns): a window that does not fit at the border is dropped.
 
-All the arithmetic goes through one helper, :func:`correlate`, which builds the k × k
-patches of an image as a strided view (``sliding_window_view``, no copy) and contracts
-them with a kernel in one matrix product (im2col). The backward pass of a convolution is
-made of convolutions again (Z = Xp ⋆ W, with ⋆ the correlation above):
+The forward pass goes through one helper, :func:`correlate`, which takes the k × k
+patches of the images as a strided view (:func:`patches`, no copy) and contracts them
+with the kernels in one matrix product (im2col). With P[n, c, h, w, i, j] the patches of
+Xp, Z = P · W, and the backward pass follows the chain rule through that product:
 
 * ∂𝓛/∂b[o] = Σ_{n, h, w} δ[n, o, h, w]: the bias is added at every output pixel;
-* ∂𝓛/∂W = Xp ⋆ δ: the correlation of the padded input with the output gradient
-  (each weight meets the input pixels of every window);
-* ∂𝓛/∂X = the "full" convolution of δ with the kernel: δ padded by k − 1 and
-  correlated with the kernel flipped in both spatial axes (input and output channels
-  swapped), then cropped by p. For a stride s > 1, δ is first dilated: put back at
-  every s-th pixel of the stride-1 output, zeros between.
+* ∂𝓛/∂W[o, c, i, j] = Σ_{n, h, w} δ[n, o, h, w] · Xp[n, c, h·s + i, w·s + j]: the
+  correlation of the padded input with the output gradient;
+* ∂𝓛/∂P[n, c, h, w, i, j] = Σ_o δ[n, o, h, w] · W[o, c, i, j] (δ · W, one matrix product),
+  and since patch pixel (i, j) of window (h, w) is input pixel (h·s + i, w·s + j),
+  ∂𝓛/∂Xp is the sum of these patch gradients put back where the patches came from
+  (col2im, a scatter-add over the k² offsets (i, j), see :func:`window_offsets`);
+  ∂𝓛/∂X is ∂𝓛/∂Xp without the padding. This equals the "full" convolution of δ
+  (dilated by the stride, padded by k − 1) with the flipped kernel, computed without
+  the zeros: the tests check one against the other.
 
 The pooling layers take the same windows and reduce each to one number (its maximum or
 its mean); their backward passes send each output's gradient back to the window it came
-from, one k × k offset at a time.
+from, one k × k offset at a time, like the convolution's.
 """
 
 from __future__ import annotations
@@ -81,6 +84,28 @@ def correlate(X: np.ndarray, K: np.ndarray, stride: int = 1) -> np.ndarray:
     return np.einsum("nchwij,ocij->nohw", P, K, optimize=True)  # one matrix product
 
 
+def window_offsets(
+    k: int, stride: int, H_out: int, W_out: int
+) -> list[tuple[int, int, slice, slice]]:
+    """For each offset (i, j) inside a k × k window: the input rows and columns it covers.
+
+    Pixel (i, j) of window (h, w) is input pixel (h·s + i, w·s + j), so pixel (i, j) of
+    all the windows is the strided slice ``X[:, :, rows, cols]``, of shape
+    (n, C, H_out, W_out). A backward pass adds each window's gradient there, offset by
+    offset; windows that overlap thus add up.
+
+    Returns
+    -------
+    list of (i, j, rows, cols), the offsets in row-major order
+    """
+    s = stride
+    return [
+        (i, j, slice(i, i + s * H_out, s), slice(j, j + s * W_out, s))
+        for i in range(k)
+        for j in range(k)
+    ]
+
+
 def _check_non_negative_int(value: object, name: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(
@@ -122,7 +147,8 @@ class Conv2D(Layer):
     as its output (a ReLU's A, a pooling layer's input...), so the convolution adds no
     activation memory of its own. The backward pass pads it again (a cheap copy) and takes
     its patches as a view. The alternative, keeping the column matrix of patches that
-    the forward pass multiplied, would hold every pixel k² times (9× for 3 × 3 kernels).
+    the forward pass multiplied, would hold every pixel k² times (9× for 3 × 3 kernels);
+    here that matrix exists only for the duration of each matrix product.
 
     Parameters
     ----------
@@ -190,7 +216,7 @@ class Conv2D(Layer):
         W = as_parameter(
             W, (fan_in, self.out_channels), f"{self!r}: the initialiser's W"
         )
-        self.W = W.T.reshape(self.out_channels, C, k, k).copy()  # row o: kernel o
+        self.W = W.T.reshape(self.out_channels, C, k, k).copy()  # column o: kernel o
         self.b = np.zeros(self.out_channels)
         self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
         self._X: np.ndarray | None = None
@@ -213,15 +239,13 @@ class Conv2D(Layer):
 
     def _backward(self, delta: np.ndarray) -> np.ndarray:
         self._parameter_gradients(delta)
-        n, _, H, W = self._X.shape
-        k, s, p = self.kernel_size, self.stride, self.padding
-        Hp, Wp = H + 2 * p, W + 2 * p
-        # δ dilated by the stride and padded by k − 1 on each side: the gradient of the
-        # stride-1 output (zero where the stride skipped a window), ready for a full conv.
-        D = np.zeros((n, self.out_channels, Hp + k - 1, Wp + k - 1))
-        D[:, :, k - 1 : Hp : s, k - 1 : Wp : s] = delta
-        W_flipped = self.W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, k, k)
-        dXp = correlate(D, W_flipped)  # ∂𝓛/∂Xp = full convolution of δ with W
+        n, C, H, W = self._X.shape
+        p = self.padding
+        dP = np.einsum("nohw,ocij->nchwij", delta, self.W, optimize=True)  # ∂𝓛/∂P = δ·W
+        dXp = np.zeros((n, C, H + 2 * p, W + 2 * p))
+        offsets = window_offsets(self.kernel_size, self.stride, *delta.shape[2:])
+        for i, j, rows, cols in offsets:  # col2im: patch pixel (i, j) back to its place
+            dXp[:, :, rows, cols] += dP[..., i, j]  # windows that overlap add up
         return dXp[:, :, p : p + H, p : p + W]  # the padding is not part of the input
 
     def _parameter_gradients(self, delta: np.ndarray) -> None:
@@ -236,8 +260,16 @@ class Conv2D(Layer):
         )
 
 
-class _Pool2D(Layer):
-    """Shared by the pooling layers: arguments, input checks and the windows' geometry."""
+class Pool2D(Layer):
+    """Base class of the pooling layers: their arguments, input checks and windows.
+
+    Parameters
+    ----------
+    kernel_size : int
+        Side k of the square windows.
+    stride : int, optional
+        Step s between windows; defaults to ``kernel_size`` (windows side by side).
+    """
 
     def __init__(self, kernel_size: int, *, stride: int | None = None) -> None:
         name = type(self).__name__
@@ -256,25 +288,18 @@ class _Pool2D(Layer):
         k, s = self.kernel_size, self.stride
         return n, C, (H - k) // s + 1, (W - k) // s + 1
 
-    def _offsets(self, in_shape: tuple[int, ...]) -> list[tuple[int, slice, slice]]:
-        """For each offset (i, j) inside a window: its number i·k + j, and its input pixels.
-
-        Pixel (i, j) of window (h, w) is input pixel (h·s + i, w·s + j), so pixel (i, j)
-        of every window is the strided slice ``X[:, :, rows, cols]``, of the output's shape.
-        """
-        k, s = self.kernel_size, self.stride
+    def _offsets(
+        self, in_shape: tuple[int, ...]
+    ) -> list[tuple[int, int, slice, slice]]:
+        """:func:`window_offsets` for an input of this shape."""
         _, _, H_out, W_out = self._output_shape(in_shape)
-        return [
-            (i * k + j, slice(i, i + s * H_out, s), slice(j, j + s * W_out, s))
-            for i in range(k)
-            for j in range(k)
-        ]
+        return window_offsets(self.kernel_size, self.stride, H_out, W_out)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(k={self.kernel_size}, stride={self.stride})"
 
 
-class MaxPool2D(_Pool2D):
+class MaxPool2D(Pool2D):
     """Max pooling: the largest value of each k × k window, channel by channel.
 
     A[n, c, h, w] = max_{i, j} X[n, c, h·s + i, w·s + j]. Windows that do not fit at the
@@ -319,8 +344,8 @@ class MaxPool2D(_Pool2D):
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
         dX = np.zeros(self._in_shape)
-        for offset, rows, cols in self._offsets(self._in_shape):
-            won = self._argmax == offset  # the windows whose maximum is at this offset
+        for i, j, rows, cols in self._offsets(self._in_shape):
+            won = self._argmax == i * self.kernel_size + j  # windows whose max is there
             dX[:, :, rows, cols] += np.where(won, dA, 0.0)  # overlapping windows add up
         return dX
 
@@ -337,7 +362,7 @@ class MaxPool2D(_Pool2D):
         return int(np.count_nonzero(top2[..., 1] - top2[..., 0] <= radius))
 
 
-class AvgPool2D(_Pool2D):
+class AvgPool2D(Pool2D):
     """Average pooling: the mean of each k × k window, channel by channel.
 
     A[n, c, h, w] = (1 / k²) Σ_{i, j} X[n, c, h·s + i, w·s + j]. Windows that do not fit
@@ -358,15 +383,13 @@ class AvgPool2D(_Pool2D):
     def _forward(self, X: np.ndarray) -> np.ndarray:
         self._in_shape = X.shape
         offsets = self._offsets(X.shape)
-        A = sum(
-            X[:, :, rows, cols] for _, rows, cols in offsets
-        )  # Σ_{i,j} over windows
+        A = sum(X[:, :, rows, cols] for _, _, rows, cols in offsets)  # Σ over (i, j)
         return A / self.kernel_size**2
 
     def _backward(self, dA: np.ndarray) -> np.ndarray:
         dX = np.zeros(self._in_shape)
         share = dA / self.kernel_size**2  # each input of a window gets 1/k² of its δ
-        for _, rows, cols in self._offsets(self._in_shape):
+        for _, _, rows, cols in self._offsets(self._in_shape):
             dX[:, :, rows, cols] += share  # overlapping windows add up
         return dX
 
@@ -377,7 +400,8 @@ class Flatten(Layer):
     The bridge from convolutional layers to ``Dense``. Backward reshapes the gradient
     back to the input's shape. The order is NumPy's (C order), as ``torch.flatten(X, 1)``.
 
-    Memory: keeps no array (only the input's shape); the output is a view of the input.
+    Memory: keeps no array (only the input's shape); the output is a view of the input
+    where NumPy's ``reshape`` can make one.
     """
 
     def __init__(self) -> None:

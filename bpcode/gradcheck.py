@@ -190,9 +190,9 @@ class GradCheckReport:
             )
         if self.n_near_kinks:
             lines.append(
-                f"note: {self.n_near_kinks} input(s) of a ReLU-like layer lie within "
-                f"{10 * self.eps:.0e} of its kink; finite differences there straddle "
-                "the kink, so large errors need not mean a wrong backward pass "
+                f"note: {self.n_near_kinks} input(s) lie within {10 * self.eps:.0e} of a "
+                "kink (a ReLU's 0, a tie in max pooling); finite differences there "
+                "straddle the kink, so large errors need not mean a wrong backward pass "
                 "(check at another point, e.g. with non-zero biases)"
             )
         return "\n".join(lines)
@@ -222,9 +222,11 @@ def gradient_check(
         The loss to differentiate. With None, a fixed random linear probe
         :math:`L = \\sum_{ik} R_{ik}\\, \\text{out}_{ik}` is used (``R`` drawn
         from ``seed``), which checks the layer's whole vector–Jacobian product.
-    X : ndarray of shape (n_samples, n_in)
-        The inputs; integer token ids of shape (n_samples, context) for a model
-        that starts with an :class:`~bpcode.layers.Embedding`.
+    X : ndarray of shape (n_samples, ...)
+        The inputs, as the model takes them: (n_samples, n_in) for a dense network,
+        images (n, C, H, W), sequences (n, T, features), or integer token ids of shape
+        (n_samples, context) for a model that starts with an
+        :class:`~bpcode.layers.Embedding`.
     y : ndarray of shape (n_samples, n_outputs), or (n_samples,) of int labels, optional
         Targets in a form ``loss`` accepts (ignored when ``loss`` is None).
     eps : float, default=1e-5
@@ -244,7 +246,7 @@ def gradient_check(
         If ``model`` is not a :class:`~bpcode.layers.Layer` or ``loss`` is neither None
         nor a :class:`~bpcode.losses.Loss` instance.
     ValueError
-        If ``X`` is not a finite 2-D array of the model's input width, or if there
+        If ``X`` is not finite or not what the model takes, or if there
         is nothing to check (no parameters and ``check_input=False``).
     """
     where = "gradient_check"

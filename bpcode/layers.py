@@ -85,7 +85,9 @@ class Layer:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_in)
+        X : ndarray of shape (n_samples, ...)
+            A batch, as the layer takes it: (n_samples, n_in) for ``Dense``; images
+            (n, C, H, W) or sequences (n, T, features) for the layers built for them.
             Copied, so that changing ``X`` afterwards does not change the gradients.
 
         Returns

@@ -125,9 +125,11 @@ def fit(
     optimizer : Optimizer
         Built for the same model, e.g. ``SGD(model, lr=0.1)`` (or for part of it:
         it updates only the parameters it was given).
-    X : ndarray of shape (n_samples, n_features)
-        Integer token ids of shape (n_samples, context) for a model that starts with
-        an :class:`~bpcode.layers.Embedding`.
+    X : ndarray of shape (n_samples, ...)
+        The inputs, as the model takes them: (n_samples, n_features), images
+        (n, C, H, W), sequences (n, T, features), or integer token ids of shape
+        (n_samples, context) for a model that starts with an
+        :class:`~bpcode.layers.Embedding`.
     y : ndarray of shape (n_samples, n_outputs), or (n_samples,) of int labels
         Targets in a form ``loss`` accepts (class labels for
         :class:`~bpcode.losses.SoftmaxCrossEntropy`).

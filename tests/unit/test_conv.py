@@ -36,9 +36,13 @@ def conv_setups(draw):
     padding = draw(st.integers(0, 2))
     low = max(1, k - 2 * padding)  # the kernel must fit the padded image
     H, W = draw(st.integers(low, low + 4)), draw(st.integers(low, low + 4))
-    n, C, O = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    n, C, C_out = (
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 3)),
+    )
     seed = draw(st.integers(0, 2**16))
-    return n, C, O, k, stride, padding, H, W, seed
+    return n, C, C_out, k, stride, padding, H, W, seed
 
 
 @st.composite
@@ -51,19 +55,19 @@ def pool_setups(draw):
 
 
 # ----------------------------------------------------------------------- gradient checks
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(conv_setups())
 def test_conv2d_gradients_on_random_shapes(setup):
-    n, C, O, k, stride, padding, H, W, seed = setup
+    n, C, C_out, k, stride, padding, H, W, seed = setup
     rng = np.random.default_rng(seed)
-    conv = Conv2D(C, O, k, stride=stride, padding=padding, rng=seed)
-    conv.b = rng.normal(size=O)
+    conv = Conv2D(C, C_out, k, stride=stride, padding=padding, rng=seed)
+    conv.b = rng.normal(size=C_out)
     report = gradient_check(conv, None, rng.normal(size=(n, C, H, W)))
     assert set(report.errors) == {"W", "b", "input"}
     assert report.passed(TOL), str(report)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(pool_setups())
 def test_max_pool_gradients_on_random_shapes(setup):
     n, C, k, stride, H, W, seed = setup
@@ -73,7 +77,7 @@ def test_max_pool_gradients_on_random_shapes(setup):
     assert report.passed(TOL), str(report)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(pool_setups())
 def test_avg_pool_gradients_on_random_shapes(setup):
     n, C, k, stride, H, W, seed = setup
@@ -108,20 +112,30 @@ def test_conv2d_stride_and_padding_give_the_floor_output_size():
     assert conv.forward(np.ones((1, 2, 8, 8))).shape == (1, 4, 2, 2)
 
 
-def test_conv2d_backward_reads_as_its_equations():
-    rng = np.random.default_rng(1)
-    conv = Conv2D(2, 3, 3, stride=2, padding=1, rng=2)
-    X = rng.normal(size=(2, 2, 6, 5))
+@pytest.mark.parametrize(
+    "stride, padding, size", [(1, 0, 6), (1, 1, 5), (2, 1, 6), (2, 1, 7), (3, 2, 8)]
+)
+def test_conv2d_gradients_are_the_textbook_convolutions(stride, padding, size):
+    rng = np.random.default_rng(size)
+    k, p = 3, padding
+    conv = Conv2D(2, 3, k, stride=stride, padding=p, rng=2)
+    X = rng.normal(size=(2, 2, size, size))
     delta = rng.normal(size=conv.forward(X).shape)
     dX = conv.backward(delta)
-    Xp = np.pad(X, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    np.testing.assert_allclose(conv.db, delta.sum(axis=(0, 2, 3)), atol=1e-12)
-    # dW[o, c] = Σ_n Xp[n, c] ⋆ δ[n, o] with the stride: delta dilated, then correlated
-    D = np.zeros((2, 3, 6, 5))  # stride-1 output size of the padded 8×7 input
-    D[:, :, ::2, ::2] = delta
+    Xp = np.pad(X, ((0, 0), (0, 0), (p, p), (p, p)))
+    # δ dilated by the stride: the gradient of the stride-1 output (zero where skipped)
+    D = np.zeros((2, 3, size + 2 * p - k + 1, size + 2 * p - k + 1))
+    D[:, :, ::stride, ::stride] = delta
+    np.testing.assert_allclose(conv.db, delta.sum(axis=(0, 2, 3)), rtol=0, atol=1e-12)
+    # ∂𝓛/∂W = Xp ⋆ D, summed over the samples (they play the role of channels)
     dW = correlate(Xp.transpose(1, 0, 2, 3), D.transpose(1, 0, 2, 3))
-    np.testing.assert_allclose(conv.dW, dW.transpose(1, 0, 2, 3), atol=1e-12)
-    # the input gradient equals the adjoint: <δ, conv(X)> is linear in X
+    np.testing.assert_allclose(conv.dW, dW.transpose(1, 0, 2, 3), rtol=0, atol=1e-12)
+    # ∂𝓛/∂Xp = the full convolution: D padded by k − 1, correlated with the kernel
+    # flipped in both spatial axes, input and output channels swapped
+    D_full = np.pad(D, ((0, 0), (0, 0), (k - 1, k - 1), (k - 1, k - 1)))
+    dXp = correlate(D_full, conv.W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    np.testing.assert_allclose(dX, dXp[:, :, p : p + size, p : p + size], atol=1e-12)
+    # and the input gradient is the adjoint of the (linear) map X -> X ⋆ W
     conv.b = np.zeros(3)
     E = rng.normal(size=X.shape)
     assert np.isclose(np.sum(delta * conv.forward(E)), np.sum(dX * E), atol=1e-12)
@@ -426,9 +440,11 @@ def test_conv_relu_pool_flatten_dense_gradient_check():
         if isinstance(layer, Conv2D):
             layer.b = np.random.default_rng(5).normal(scale=0.1, size=layer.b.shape)
     report = gradient_check(model, SoftmaxCrossEntropy(), X, y)
-    assert report.n_near_kinks == 0
     assert set(report.errors) == {"0.W", "0.b", "4.W", "4.b", "input"}
     assert report.passed(TOL), str(report)
+    # The report counts pooling windows whose two largest inputs are ReLU zeros as kinks;
+    # no ReLU input is near 0, so no finite difference can make such a zero win.
+    assert model[1].count_near_kinks(model[0].forward(X), 10 * report.eps) == 0
 
 
 def test_fit_trains_a_small_cnn():
