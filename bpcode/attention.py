@@ -1,7 +1,7 @@
 """Self-attention and positional information for sequences of shape (n_samples, T, d_model).
 
 :class:`SelfAttention` is one attention head without biases. For each sample, with the
-sequence X of shape (T, d_model) holding one position per row,
+sequence X of shape (T, d_model) holding one position per row::
 
     Q = X Wq,  K = X Wk,  V = X Wv         queries, keys and values
     S = Q Kᵀ / √d_model                    scores, (T, T): S[t, s] says how well s answers t
@@ -9,8 +9,8 @@ sequence X of shape (T, d_model) holding one position per row,
     O = A V                                each position's weighted mean of the values
     Y = O Wo                               the output
 
-(in a causal layer position t may only look at positions s <= t: the scores above the
-diagonal are set to −∞, so their weights are exactly 0).
+In a causal layer, position t may only look at positions s <= t: the scores above the
+diagonal are set to −∞, so their weights are exactly 0.
 
 The backward pass applies the chain rule to these lines from the bottom up. The only new
 piece is the softmax: row by row, its vector–Jacobian product is
@@ -19,7 +19,8 @@ its gradient is the sum of three terms.
 
 Attention has no notion of order: permuting the positions of X permutes the rows of Y.
 :class:`PositionalEmbedding` adds a vector per position to the input, either a learned
-table or the fixed sinusoids of Vaswani et al. (2017), :func:`sinusoidal_positions`.
+table or the fixed sinusoids of :cite:t:`vaswani2017attention`,
+:func:`sinusoidal_positions`.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def _above_diagonal(T: int) -> np.ndarray:
 
 
 def sinusoidal_positions(T: int, d_model: int) -> np.ndarray:
-    """The fixed sinusoidal position encoding of Vaswani et al. (2017), shape (T, d_model).
+    """The fixed sinusoidal position encoding of :cite:t:`vaswani2017attention`, (T, d_model).
 
     Row t is the vector of position t: for i = 0, 1, ..., column 2i holds
     sin(t / 10000^(2i / d_model)) and column 2i + 1 holds cos(t / 10000^(2i / d_model)),
@@ -222,7 +223,7 @@ class PositionalEmbedding(Layer):
     d_model : int
         Width of the input, of the output and of each row of P.
     kind : {"learned", "sinusoidal"}, default="learned"
-        A learned table P, drawn from N(0, 0.02²) like GPT-2's; or the fixed
+        A learned table P, drawn from N(0, 1) like the table of an ``Embedding``; or the fixed
         ``sinusoidal_positions(max_len, d_model)``, which is not a parameter (the layer
         then has none and ``rng`` is not used).
     rng : None, int or numpy.random.Generator, default=None
@@ -261,7 +262,7 @@ class PositionalEmbedding(Layer):
         self.n_in = self.d_model
         shape = (self.max_len, self.d_model)
         if kind == "learned":
-            self.P = 0.02 * as_generator(rng, repr(self)).standard_normal(shape)
+            self.P = as_generator(rng, repr(self)).standard_normal(shape)
             self.dP = np.zeros(shape)
         else:
             self.params = ()  # a fixed table: nothing to learn
@@ -271,12 +272,11 @@ class PositionalEmbedding(Layer):
         return X + self.P[: X.shape[1]]  # Y = X + P[:T], the same rows for every sample
 
     def _backward(self, dY: np.ndarray) -> np.ndarray:
-        if self.params:
-            self._parameter_gradients(dY)
+        self._parameter_gradients(dY)
         return dY  # dX = dY
 
     def _parameter_gradients(self, dY: np.ndarray) -> None:
-        if self.params:
+        if self.params:  # a learned table
             self.dP = np.zeros_like(self.P)
             self.dP[: dY.shape[1]] = dY.sum(axis=0)  # dP[:T] = Σ over samples of dY
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_finite, check_instance, check_positive_float
+from ._checks import check_bool, check_finite, check_instance, check_positive_float
 from .layers import Layer
 from .losses import Loss
 
@@ -254,6 +254,7 @@ def gradient_check(
     if loss is not None:
         check_instance(loss, Loss, "loss", where, "MSELoss()")
     eps = check_positive_float(eps, "eps", where)
+    check_input = check_bool(check_input, "check_input", where)
     X = np.array(X)  # a private copy we may perturb
     if X.dtype.kind == "f":
         check_finite(X, where, "X")

@@ -125,6 +125,8 @@ class Layer:
         problem = self._cache_problem()
         if problem is not None:
             raise RuntimeError(f"{self!r}: {problem}")
+        if input_grad is not True and input_grad is not False:
+            check_bool(input_grad, "input_grad", repr(self))
         if type(grad_out) is not np.ndarray or grad_out.dtype != np.float64:
             grad_out = as_float_array(
                 grad_out, self, "grad_out", copy=False, finite=False
@@ -515,7 +517,7 @@ class Sequential(Layer):
                 f"Sequential: expected a list of layers, e.g. Sequential([{layers!r}]),"
                 f" got the single layer {layers!r}"
             )
-        self.layers: list[Layer] = list(layers)
+        self.layers: tuple[Layer, ...] = tuple(layers)  # fixed: checked once, here
         if not self.layers:
             raise ValueError("Sequential: needs at least one layer")
         for i, layer in enumerate(self.layers):
@@ -677,6 +679,11 @@ class Residual(Layer):
         if not isinstance(layer, Layer):
             got = layer.__name__ if isinstance(layer, type) else type(layer).__name__
             raise TypeError(f"Residual: expected a Layer instance, got {got}")
+        if layer.takes_token_ids:
+            raise ValueError(
+                f"Residual: X + layer(X) needs the layer's output to have its input's "
+                f"shape; {layer!r} takes token ids"
+            )
         self.layer = layer
         _reject_reused_layers(self)
         width = layer._out_width(layer.n_in)

@@ -115,11 +115,12 @@ class Loss:
             The targets as float64 rows of the prediction's shape (class labels become
             one-hot rows).
         """
-        Y = as_float_array(target, self, "target", ndim=2, copy=False, finite=False)
+        # a copy: the caller changing its target cannot change the next backward()
+        Y = as_float_array(target, self, "target", ndim=len(shape), finite=False)
         if Y.shape[1:] != shape[1:]:
             raise ValueError(
-                f"{self!r}: target must have {shape[1]} column(s) like the "
-                f"prediction, got shape {Y.shape}"
+                f"{self!r}: target must have shape (n_samples, {', '.join(map(str, shape[1:]))})"
+                f" like the prediction, got shape {Y.shape}"
             )
         return Y
 
@@ -162,7 +163,8 @@ class BinaryCrossEntropy(Loss):
     from_logits : bool, default=False
         If False, the prediction is a probability P (the output of a ``Sigmoid``) and
         must lie in [0, 1] (checked on every call); it is clipped to ``[eps, 1 − eps]``
-        so that log(0) never happens, and ∂L/∂P = (P − Y) / (P (1 − P) n).
+        so that log(0) never happens, and ∂L/∂P = (P − Y) / (P (1 − P) n), or 0 where
+        the clipping changed P (the clipped loss is flat there).
         If True, the prediction is the logit Z and P = σ(Z) is applied inside, stably;
         then ∂L/∂Z = (σ(Z) − Y)/n: the sigmoid's derivative cancels.
     eps : float, default=1e-12
@@ -205,17 +207,18 @@ class BinaryCrossEntropy(Loss):
         if self.from_logits:
             Z = prediction
             self._P = sigmoid(Z)
-            return (
-                float(np.sum(np.logaddexp(0.0, Z) - Y * Z)) / self._n
-            )  # log(1 + e^z) − yz
+            losses = np.logaddexp(0.0, Z) - Y * Z  # log(1 + e^z) − y z, stably
+            return float(np.sum(losses)) / self._n
         P = self._P = np.clip(prediction, self.eps, 1.0 - self.eps)
+        self._inside = P == prediction  # where the clipping changed nothing
         return -float(np.sum(Y * np.log(P) + (1.0 - Y) * np.log1p(-P))) / self._n
 
     def _backward(self) -> np.ndarray:
         P, Y, n = self._P, self._Y, self._n
         if self.from_logits:
             return (P - Y) / n  # ∂L/∂Z = (σ(Z) − Y)/n
-        return (P - Y) / (P * (1.0 - P)) / n  # ∂L/∂P
+        # ∂L/∂P; 0 where P was clipped: the clipped loss does not change there
+        return (P - Y) / (P * (1.0 - P)) / n * self._inside
 
     def __repr__(self) -> str:
         return f"BinaryCrossEntropy(from_logits={self.from_logits})"

@@ -15,22 +15,23 @@ def predict_labels(output: np.ndarray, threshold: float = 0.5) -> np.ndarray:
 
     Parameters
     ----------
-    output : ndarray of shape (n_samples, n_outputs)
+    output : ndarray of shape (n_samples, n_outputs), or (n_samples, T, n_outputs)
         With one column: a probability (or score) compared with ``threshold``.
         With several columns: class scores (logits or probabilities); the
-        label is the column of the largest score.
+        label is the column of the largest score. For a batch of sequences,
+        every time step gets a label.
     threshold : float, default=0.5
         Decision threshold for one-column outputs (use 0.0 for logits); it
         must be finite.
 
     Returns
     -------
-    ndarray of int, shape (n_samples,)
+    ndarray of int, shape (n_samples,) or (n_samples, T)
 
     Raises
     ------
     ValueError
-        If ``output`` is not 2-D, or holds nan or inf (a diverged network:
+        If ``output`` is not 2-D or 3-D, or holds nan or inf (a diverged network:
         its labels would be meaningless), or ``threshold`` is not finite.
     TypeError
         If ``threshold`` is not a number.
@@ -41,10 +42,10 @@ def predict_labels(output: np.ndarray, threshold: float = 0.5) -> np.ndarray:
 def _predict(output: object, threshold: float, where: str) -> np.ndarray:
     """:func:`predict_labels`, with errors that name the function ``where``."""
     output = np.asarray(output)
-    if output.ndim != 2:
+    if output.ndim not in (2, 3):
         raise ValueError(
-            f"{where}: output must be 2-D (n_samples, n_outputs), "
-            f"got shape {output.shape}"
+            f"{where}: output must be 2-D (n_samples, n_outputs) or 3-D "
+            f"(n_samples, T, n_outputs), got shape {output.shape}"
         )
     _check_finite(output, "output", where)
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
@@ -55,9 +56,9 @@ def _predict(output: object, threshold: float, where: str) -> np.ndarray:
         raise ValueError(
             f"{where}: threshold must be a finite number, got {threshold!r}"
         )
-    if output.shape[1] == 1:
-        return (output[:, 0] > threshold).astype(np.intp)
-    return output.argmax(axis=1)
+    if output.shape[-1] == 1:
+        return (output[..., 0] > threshold).astype(np.intp)
+    return output.argmax(axis=-1)
 
 
 def _check_finite(a: np.ndarray, name: str, where: str) -> None:
@@ -80,9 +81,11 @@ def accuracy(y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> 
     Parameters
     ----------
     y_true : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        Integer labels, a 0/1 column, or one-hot rows.
-    output : ndarray of shape (n_samples, n_outputs)
-        The network's output (see :func:`predict_labels`).
+        Integer labels, a 0/1 column, or one-hot rows; for sequences, labels of
+        shape (n_samples, T) or rows of shape (n_samples, T, n_outputs).
+    output : ndarray of shape (n_samples, n_outputs) or (n_samples, T, n_outputs)
+        The network's output (see :func:`predict_labels`); every row (every time
+        step of a sequence) counts once.
     threshold : float, default=0.5
         Decision threshold for one-column outputs.
 
@@ -105,9 +108,9 @@ def accuracy(y_true: np.ndarray, output: np.ndarray, threshold: float = 0.5) -> 
             f"dtype {y_true.dtype}"
         )
     _check_finite(y_true, "y_true", "accuracy")
-    if y_true.ndim == 2:
-        y_true = y_true[:, 0] if y_true.shape[1] == 1 else y_true.argmax(axis=1)
     pred = _predict(output, threshold, "accuracy")
+    if y_true.ndim == pred.ndim + 1:  # a 0/1 column or one-hot rows
+        y_true = y_true[..., 0] if y_true.shape[-1] == 1 else y_true.argmax(axis=-1)
     if pred.shape != y_true.shape:
         raise ValueError(
             f"accuracy: expected y_true of shape {pred.shape} (one label per "

@@ -44,7 +44,12 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter in place from its current gradient."""
-        for i, (_, value, grad) in enumerate(self.model.parameters()):
+        for i, (name, value, grad) in enumerate(self.model.parameters()):
+            if grad.shape != value.shape:
+                raise ValueError(
+                    f"{type(self).__name__}: the gradient of {name} has shape {grad.shape}, "
+                    f"the parameter {value.shape}"
+                )
             if self.weight_decay:
                 grad = grad + self.weight_decay * value  # g ← g + λθ
             self._update(i, value, grad)
@@ -227,6 +232,12 @@ def clip_grad_norm(model: Layer, max_norm: float) -> float:
     check_instance(model, Layer, "model", "clip_grad_norm", "Sequential([...])")
     max_norm = check_positive_float(max_norm, "max_norm", "clip_grad_norm")
     grads = [grad for _, _, grad in model.parameters()]
+    for name, value, grad in model.parameters():
+        if np.shape(grad) != value.shape:
+            raise ValueError(
+                f"clip_grad_norm: the gradient of {name} has shape {np.shape(grad)}, "
+                f"the parameter {value.shape}"
+            )
     total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
     if not math.isfinite(total):
         raise NonFiniteError(f"clip_grad_norm: the gradients' total norm is {total}")

@@ -11,6 +11,7 @@ import numpy as np
 from ._checks import (
     NonFiniteError,
     as_generator,
+    check_bool,
     check_finite,
     check_instance,
     check_positive_int,
@@ -43,6 +44,8 @@ def train_step(
     -------
     float
     """
+    if not isinstance(loss, Loss) or not isinstance(optimizer, Optimizer):
+        _check_parts("train_step", model, loss, optimizer)
     out = model.forward(X)  # 1. forward pass
     value = loss.forward(out, Y)  # 2. error
     model.backward(loss.backward(), input_grad=False)  # 3. backward pass
@@ -157,6 +160,9 @@ def fit(
     -------
     History
     """
+    check_bool(shuffle, "shuffle", "fit")
+    if isinstance(verbose, bool) or not isinstance(verbose, int) or verbose < 0:
+        raise ValueError(f"fit: verbose must be an int >= 0, got {verbose!r}")
     X, y, n_samples, batch_size, metric_fn, validation = _check_fit_arguments(
         model, loss, optimizer, X, y, epochs, batch_size, metric, validation_data
     )
@@ -200,9 +206,7 @@ def _check_fit_arguments(
 ):
     """Everything ``fit`` checks once, before the first step; returns what the loop needs."""
     where = "fit"
-    check_instance(model, Layer, "model", where, "Sequential([...])")
-    check_instance(loss, Loss, "loss", where, "MSELoss()")
-    check_instance(optimizer, Optimizer, "optimizer", where, "SGD(model, lr=0.1)")
+    _check_parts(where, model, loss, optimizer)
     trained = {id(value) for _, value, _ in model.parameters()}
     if trained and trained.isdisjoint(
         id(value) for _, value, _ in optimizer.model.parameters()
@@ -257,6 +261,13 @@ def _check_fit_arguments(
     return X, y, n, batch_size, metric_fn, validation
 
 
+def _check_parts(where: str, model: object, loss: object, optimizer: object) -> None:
+    """Raise a clear TypeError if an argument is not an instance of its bpcode class."""
+    check_instance(model, Layer, "model", where, "Sequential([...])")
+    check_instance(loss, Loss, "loss", where, "MSELoss()")
+    check_instance(optimizer, Optimizer, "optimizer", where, "SGD(model, lr=0.1)")
+
+
 def _check_data(
     model: Layer, loss: Loss, X: object, y: object, where: str, x_name: str, y_name: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -277,6 +288,7 @@ def _check_data(
         ) from None
     try:
         Y = loss.check_target(y, (len(np.asarray(y)), *out.shape[1:]))
+        check_finite(Y, where, y_name)
         loss.forward(out, np.asarray(y)[:2])
     except (TypeError, ValueError) as error:
         raise type(error)(

@@ -92,3 +92,13 @@ def test_finite_inputs_still_give_the_right_answer():
         accuracy(np.array([[0, 1], [1, 0]]), np.array([[0.2, 0.8], [0.3, 0.7]])) == 0.5
     )
     assert accuracy(np.array([True, False]), np.array([[0.9], [0.4]])) == 1.0
+
+
+def test_accuracy_of_sequence_outputs_counts_every_time_step():
+    output = np.zeros((2, 3, 4))
+    output[..., 1] = 1.0  # class 1 everywhere
+    labels = np.array([[1, 1, 0], [1, 2, 1]])
+    assert accuracy(labels, output) == pytest.approx(4 / 6)
+    assert accuracy(np.eye(4)[labels], output) == pytest.approx(4 / 6)
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        accuracy(labels[:, :2], output)

@@ -271,3 +271,100 @@ def test_softmax_cross_entropy_on_sequences_averages_over_every_time_step():
     with pytest.raises(ValueError, match=r"\(3, 4\)") as info:
         loss.forward(Z, labels[:, :3])
     assert "(3, 3)" in str(info.value)
+
+
+# 0.2 before review: where BinaryCrossEntropy clipped a probability, backward returned the
+# slope of the unclipped loss, which is not the gradient of the loss it had returned.
+def test_bce_gradient_is_the_gradient_of_the_clipped_loss_it_returns():
+    dense = Dense(1, 1, rng=0)
+    dense.W, dense.b = (
+        np.array([[1.0]]),
+        np.array([-30.0]),
+    )  # sigmoid(-30) < 1e-12: clipped
+    model = Sequential([dense, Sigmoid()])
+    report = gradient_check(
+        model, BinaryCrossEntropy(), np.array([[0.0], [0.5]]), np.ones((2, 1))
+    )
+    assert report.passed(), str(report)
+
+
+# 0.2 before review: a loss kept the caller's target array; changing it between forward
+# and backward changed the gradient.
+@pytest.mark.parametrize(
+    "loss", [MSELoss(), BinaryCrossEntropy(), bp.SoftmaxCrossEntropy()]
+)
+def test_a_loss_keeps_its_own_copy_of_the_target(loss):
+    P = np.array([[0.3, 0.7], [0.6, 0.4]])
+    T = np.array([[0.0, 1.0], [1.0, 0.0]])
+    loss.forward(P, T)
+    expected = loss.backward()
+    T[:] = T[::-1]
+    np.testing.assert_array_equal(loss.backward(), expected)
+
+
+# Found by a hostile review of 0.2 before it was released; each gave a silent wrong answer
+# or a raw error.
+def test_a_gradient_of_the_wrong_shape_is_rejected_by_the_optimizer():
+    layer = Dense(2, 3, rng=0)
+    layer.dW = np.ones(3)  # would broadcast into W silently
+    with pytest.raises(ValueError, match=r"gradient of W has shape \(3,\)") as info:
+        SGD(layer, lr=1.0).step()
+    assert "(2, 3)" in str(info.value)
+    with pytest.raises(ValueError, match="clip_grad_norm"):
+        bp.clip_grad_norm(layer, 1.0)
+
+
+def test_residual_rejects_a_layer_that_takes_token_ids():
+    with pytest.raises(ValueError, match=r"Residual.*Embedding\(10 tokens -> 1\)"):
+        bp.Residual(bp.Embedding(10, 1, rng=0))
+
+
+def test_train_step_names_a_class_given_instead_of_an_instance():
+    model = Sequential([Dense(2, 1, rng=0)])
+    with pytest.raises(TypeError, match="train_step: loss must be a Loss"):
+        bp.train_step(model, MSELoss, SGD(model), np.ones((2, 2)), np.ones((2, 1)))
+    with pytest.raises(TypeError, match="train_step: optimizer must be an Optimizer"):
+        bp.train_step(model, MSELoss(), SGD, np.ones((2, 2)), np.ones((2, 1)))
+
+
+@pytest.mark.parametrize(
+    "kwargs, fact",
+    [
+        ({"shuffle": "False"}, "shuffle"),
+        ({"verbose": "yes"}, "verbose"),
+        ({"verbose": -1}, "verbose"),
+    ],
+)
+def test_fit_checks_its_flags_before_training(kwargs, fact):
+    model = Sequential([Dense(2, 1, rng=0)])
+    W0 = model[0].W.copy()
+    with pytest.raises((TypeError, ValueError), match=fact):
+        fit(
+            model,
+            MSELoss(),
+            SGD(model),
+            np.ones((4, 2)),
+            np.ones((4, 1)),
+            epochs=1,
+            **kwargs,
+        )
+    np.testing.assert_array_equal(model[0].W, W0)
+
+
+def test_fit_rejects_nan_targets_before_training():
+    model = Sequential([Dense(2, 1, rng=0)])
+    y = np.ones((6, 1))
+    y[5, 0] = np.nan
+    with pytest.raises(bp.NonFiniteError, match=r"fit.*y") as info:
+        fit(model, MSELoss(), SGD(model), np.ones((6, 2)), y, epochs=1, batch_size=2)
+    assert "(5, 0)" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["no", 0, None])
+def test_boolean_switches_must_be_booleans(value):
+    model = Sequential([Dense(2, 1, rng=0)])
+    out = model.forward(np.ones((2, 2)))
+    with pytest.raises(TypeError, match="input_grad"):
+        model.backward(np.ones_like(out), input_grad=value)
+    with pytest.raises(TypeError, match="check_input"):
+        gradient_check(model, None, np.ones((2, 2)), check_input=value)
