@@ -10,8 +10,12 @@ Contenders
 bpcode fit    ``bpcode.fit`` with ``Sequential``/``Dense``/``ReLU``/
               ``SoftmaxCrossEntropy``/``SGD``.
 own loop      a user's own loop through bpcode's public methods: ``loss.forward(
-              model.forward(X), y)``, ``model.backward(loss.backward())``,
-              ``optimizer.step()``, with every check those calls make.
+              model.forward(X), y)``, ``model.backward(loss.backward(),
+              input_grad=False)``, ``optimizer.step()``, with every check those calls
+              make: the same work as the hand-fused loop.
+own loop + dL/dX  the same with ``model.backward(loss.backward())``, which also computes
+              the first layer's input gradient (one more matrix product per step, which
+              the other loops skip); for information.
 sklearn       ``MLPClassifier(solver="sgd")``: same hidden sizes, ReLU, batch size,
               epochs, constant learning rate, no momentum, no L2 penalty, no early
               stopping.
@@ -66,8 +70,10 @@ def run_bpcode(X, y, sizes, epochs, batch, lr, seed, model=None):
     return [layer.W for layer in model.layers if isinstance(layer, Dense)]
 
 
-def run_own_loop(X, y, sizes, epochs, batch, lr, seed, model=None):
-    """The loop a user writes with bpcode's public methods (shuffled like ``fit``)."""
+def run_own_loop(X, y, sizes, epochs, batch, lr, seed, model=None, input_grad=False):
+    """A loop written with bpcode's public methods, as chapter 3 teaches (shuffled like
+    ``fit``). With ``input_grad=False`` it does the hand-fused loop's work; with True it
+    also computes the first layer's dL/dX, a matrix product nobody needs."""
     model = make_bpcode_model(sizes, seed) if model is None else model
     loss, optimizer = SoftmaxCrossEntropy(), SGD(model, lr=lr)
     gen, order = np.random.default_rng(seed), np.arange(len(X))
@@ -76,9 +82,14 @@ def run_own_loop(X, y, sizes, epochs, batch, lr, seed, model=None):
         for start in range(0, len(X), batch):
             idx = order[start : start + batch]
             loss.forward(model.forward(X[idx]), y[idx])
-            model.backward(loss.backward())
+            model.backward(loss.backward(), input_grad=input_grad)
             optimizer.step()
     return [layer.W for layer in model.layers if isinstance(layer, Dense)]
+
+
+def run_own_loop_input_grad(X, y, sizes, epochs, batch, lr, seed, model=None):
+    """The own loop with ``model.backward(loss.backward())``: dL/dX of layer 1 too."""
+    return run_own_loop(X, y, sizes, epochs, batch, lr, seed, model, input_grad=True)
 
 
 def run_numpy_fused(X, y, sizes, epochs, batch, lr, seed, model=None):
@@ -184,6 +195,7 @@ def run_sklearn(X, y, sizes, epochs, batch, lr, seed, model=None):
 CONTENDERS = {
     "bpcode fit": run_bpcode,
     "own loop": run_own_loop,
+    "own loop + dL/dX": run_own_loop_input_grad,
     "sklearn MLPClassifier": run_sklearn,
     "numpy hand-fused": run_numpy_fused,
     "matmul floor": run_matmul_floor,

@@ -27,7 +27,7 @@ from .recurrent import LSTM, RNN
 from .regularization import Dropout
 from .training import History, TrainingDivergedError, fit, train_step
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Activation",

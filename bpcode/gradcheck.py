@@ -133,9 +133,11 @@ class GradCheckReport:
     eps : float
         The finite-difference step that was used.
     n_near_kinks : int
-        How many inputs of non-differentiable points (ReLU kinks) lie within
-        ``10 * eps`` of the kink: there a finite difference straddles the kink and
-        disagrees with the derivative, even when the backward pass is right.
+        How many inputs of kinked layers (a ReLU's 0, a tie in max pooling) lie within
+        ``10 * eps`` of a kink, a heuristic count: a central difference straddles the
+        kink at an input z when the step moves z by more than |z| (by about eps times
+        ∂z/∂θ, which is larger deep in a network or for large inputs), and then it
+        measures an average of the two one-sided slopes, not the one backprop returns.
     """
 
     errors: dict[str, float]
@@ -191,9 +193,9 @@ class GradCheckReport:
         if self.n_near_kinks:
             lines.append(
                 f"note: {self.n_near_kinks} input(s) lie within {10 * self.eps:.0e} of a "
-                "kink (a ReLU's 0, a tie in max pooling); finite differences there "
-                "straddle the kink, so large errors need not mean a wrong backward pass "
-                "(check at another point, e.g. with non-zero biases)"
+                "kink (a ReLU's 0, a tie in max pooling); a finite difference that "
+                "straddles a kink disagrees with backprop, so large errors need not mean "
+                "a wrong backward pass (check at another point, e.g. with non-zero biases)"
             )
         return "\n".join(lines)
 

@@ -190,8 +190,9 @@ class Layer:
         """How many entries of an input ``X`` lie within ``radius`` of a kink of this layer.
 
         A kink is a point where the layer is not differentiable (``z = 0`` for a ReLU).
-        A finite difference whose step crosses a kink disagrees with every derivative
-        there, so :func:`~bpcode.gradcheck.gradient_check` counts them. 0 for smooth layers.
+        A central difference whose step crosses a kink measures an average of the two
+        one-sided slopes, not the slope backprop uses, so
+        :func:`~bpcode.gradcheck.gradient_check` counts such inputs. 0 for smooth layers.
 
         Parameters
         ----------
@@ -545,6 +546,14 @@ class Sequential(Layer):
                     f"layer {i - 1} {self.layers[i - 1]!r}"
                 )
             width = layer._out_width(width)
+        self._first_trained = next(
+            (
+                i
+                for i, layer in enumerate(self.layers)
+                if layer.params or layer.layers_inside()
+            ),
+            None,
+        )
         self._layers_with_parameters = [
             (i, layer)
             for i, layer in enumerate(self.layers)
@@ -589,9 +598,12 @@ class Sequential(Layer):
         return grad_out
 
     def _parameter_gradients(self, grad_out: np.ndarray) -> None:
-        for layer in reversed(self.layers[1:]):
+        first = self._first_trained  # the lowest layer with parameters, or None
+        if first is None:
+            return
+        for layer in reversed(self.layers[first + 1 :]):
             grad_out = layer._backward(grad_out)
-        self.layers[0]._parameter_gradients(grad_out)  # no layer below needs ∂L/∂X
+        self.layers[first]._parameter_gradients(grad_out)  # nobody below needs ∂L/∂X
 
     def _out_width(self, n_in: int | None) -> int | None:
         for layer in self.layers:

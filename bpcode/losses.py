@@ -1,7 +1,7 @@
 """Loss functions: a scalar L from predictions and targets, and ∂L/∂(prediction).
 
-All losses average over the n samples of a batch (rows), so the learning rate does
-not depend on the batch size. Every loss has
+All losses average over the n samples of a batch (rows; for sequences, over every
+time step of every sample), so the learning rate does not depend on the batch size. Every loss has
 
 * ``forward(prediction, target) -> float``, which checks its arguments and
   remembers what the gradient needs;
@@ -164,7 +164,9 @@ class BinaryCrossEntropy(Loss):
         If False, the prediction is a probability P (the output of a ``Sigmoid``) and
         must lie in [0, 1] (checked on every call); it is clipped to ``[eps, 1 − eps]``
         so that log(0) never happens, and ∂L/∂P = (P − Y) / (P (1 − P) n), or 0 where
-        the clipping changed P (the clipped loss is flat there).
+        the clipping changed P (the clipped loss is flat there: a sigmoid output that
+        is confidently wrong beyond |z| ≈ 27.6 gets no gradient). For training, prefer
+        a linear output and ``from_logits=True``, whose gradient never vanishes.
         If True, the prediction is the logit Z and P = σ(Z) is applied inside, stably;
         then ∂L/∂Z = (σ(Z) − Y)/n: the sigmoid's derivative cancels.
     eps : float, default=1e-12

@@ -53,7 +53,7 @@ from .functional import sigmoid
 from .layers import Layer, Seed
 
 
-class _Recurrent(Layer):
+class Recurrent(Layer):
     """What ``RNN`` and ``LSTM`` share: arguments, weights, input checks, sums over time.
 
     A subclass sets ``_n_blocks`` (the pre-activation z_t has ``_n_blocks`` blocks of
@@ -156,7 +156,7 @@ class _Recurrent(Layer):
         return f"{type(self).__name__}({self.n_in} -> {self.n_hidden}{truncate})"
 
 
-class RNN(_Recurrent):
+class RNN(Recurrent):
     """Plain (Elman) recurrent layer, h_t = tanh(x_t Wx + h_{t−1} Wh + b), h_0 = 0.
 
     Takes a batch of sequences X of shape (n_samples, T, n_in) and returns every hidden
@@ -245,7 +245,7 @@ class RNN(_Recurrent):
         return dZ
 
 
-class LSTM(_Recurrent):
+class LSTM(Recurrent):
     """Long short-term memory layer (Hochreiter and Schmidhuber, 1997), as in PyTorch.
 
     For each step t, with σ the logistic sigmoid and ⊙ the element-wise product,

@@ -282,10 +282,10 @@ def test_bce_gradient_is_the_gradient_of_the_clipped_loss_it_returns():
         np.array([-30.0]),
     )  # sigmoid(-30) < 1e-12: clipped
     model = Sequential([dense, Sigmoid()])
-    report = gradient_check(
-        model, BinaryCrossEntropy(), np.array([[0.0], [0.5]]), np.ones((2, 1))
-    )
+    X = np.array([[0.0], [29.0]])  # sample 0 clipped (z = -30), sample 1 not (z = -1)
+    report = gradient_check(model, BinaryCrossEntropy(), X, np.ones((2, 1)))
     assert report.passed(), str(report)
+    assert abs(report.analytic["0.b"][0]) > 0.1  # the unclipped sample still pulls
 
 
 # 0.2 before review: a loss kept the caller's target array; changing it between forward

@@ -79,7 +79,8 @@ def test_weight_decay_matches_pytorch_over_several_steps(ours, theirs):
 
 
 def test_weight_decay_is_the_gradient_of_the_l2_penalty():
-    """One SGD step with weight decay = one step on L + (λ/2)‖θ‖², checked numerically."""
+    """One SGD step with weight decay = one step on L + (λ/2)‖θ‖², whose gradient is g + λθ
+    (written out here, independently of bpcode's code)."""
     model = _model()
     grads = _gradient_sequence(1)[0]
     before = [v.copy() for _, v, _ in model.parameters()]
@@ -134,3 +135,40 @@ def test_clip_grad_norm_rejects_non_finite_gradients_and_bad_arguments():
 def test_weight_decay_must_be_a_finite_non_negative_number(make):
     with pytest.raises(ValueError, match="weight_decay"):
         make(_model())
+
+
+def _adam_reference(theta, grads, lr, beta1, beta2, eps, coupled, decoupled):
+    """Adam and AdamW written out in NumPy from their papers' update rules."""
+    theta = theta.copy()
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    for t, g in enumerate(grads, start=1):
+        g = g + coupled * theta  # L2 penalty in the gradient (Adam)
+        theta = theta - lr * decoupled * theta  # decay outside the moments (AdamW)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return theta
+
+
+@pytest.mark.parametrize("decoupled", [False, True], ids=["adam-l2", "adamw"])
+def test_adam_weight_decay_matches_a_numpy_reference(decoupled):
+    grads = _gradient_sequence(5)
+    make = (
+        (lambda m: AdamW(m, lr=0.01, weight_decay=0.1))
+        if decoupled
+        else (lambda m: Adam(m, lr=0.01, weight_decay=0.1))
+    )
+    got = _run_bpcode(make, grads)
+    for k, (_, theta0, _) in enumerate(_model().parameters()):
+        expected = _adam_reference(
+            theta0,
+            [step[k] for step in grads],
+            0.01,
+            0.9,
+            0.999,
+            1e-8,
+            coupled=0.0 if decoupled else 0.1,
+            decoupled=0.1 if decoupled else 0.0,
+        )
+        np.testing.assert_allclose(got[k], expected, rtol=1e-12, atol=1e-15)

@@ -214,7 +214,8 @@ def test_train_step_is_one_step_of_fit():
 
 
 def test_train_step_uses_public_calls_only():
-    """A Loss or Layer subclass that only overrides the public methods is used by train_step."""
+    """train_step goes through the public methods of the model, the loss and the optimizer,
+    in the article's order: subclasses that override only those see every call."""
     calls = []
 
     class CountingMSE(MSELoss):
@@ -222,11 +223,34 @@ def test_train_step_uses_public_calls_only():
             calls.append("loss.forward")
             return super().forward(prediction, target)
 
-    model = Sequential([Dense(2, 1, rng=0)])
-    bpcode.train_step(
-        model, CountingMSE(), SGD(model, lr=0.1), np.ones((3, 2)), np.ones((3, 1))
-    )
-    assert calls == ["loss.forward"]
+        def backward(self):
+            calls.append("loss.backward")
+            return super().backward()
+
+    class CountingNet(Sequential):
+        def forward(self, X):
+            calls.append("model.forward")
+            return super().forward(X)
+
+        def backward(self, grad_out, *, input_grad=True):
+            calls.append(f"model.backward(input_grad={input_grad})")
+            return super().backward(grad_out, input_grad=input_grad)
+
+    class CountingSGD(SGD):
+        def step(self):
+            calls.append("optimizer.step")
+            super().step()
+
+    model = CountingNet([Dense(2, 1, rng=0)])
+    X, Y = np.ones((3, 2)), np.ones((3, 1))
+    bpcode.train_step(model, CountingMSE(), CountingSGD(model, lr=0.1), X, Y)
+    assert calls == [
+        "model.forward",
+        "loss.forward",
+        "loss.backward",
+        "model.backward(input_grad=False)",
+        "optimizer.step",
+    ]
 
 
 def test_forward_and_backward_never_change_the_callers_arrays():
@@ -284,3 +308,41 @@ def test_a_gradient_report_can_accept_gradients_that_are_zero_up_to_rounding():
     assert not report.passed()
     assert report.passed(atol=1e-9)
     assert not report.passed(atol=1e-13)
+
+
+def test_training_skips_every_input_gradient_nobody_needs():
+    """fit (through train_step) never computes the lowest trained layer's dL/dX, nor any
+    backward pass below it; a user's backward() computes all of them."""
+    calls = []
+
+    class Counting(Dense):
+        def _backward(self, delta):
+            calls.append(("input", self.n_in))
+            return super()._backward(delta)
+
+        def _parameter_gradients(self, delta):
+            calls.append(("params", self.n_in))
+            super()._parameter_gradients(delta)
+
+    class CountingTanh(Tanh):
+        def _backward(self, dA):
+            calls.append(("tanh", None))
+            return super()._backward(dA)
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+    model = Sequential(
+        [CountingTanh(), Counting(2, 4, rng=0), Tanh(), Counting(4, 1, rng=1)]
+    )
+    fit(model, MSELoss(), SGD(model, lr=0.1), X, y, epochs=1)
+    # layer 3: dW, db and dL/dX for layer 2; layer 1: dW, db only; layer 0 never runs
+    assert calls == [("input", 4), ("params", 4), ("params", 2)]
+    calls.clear()
+    model.backward(np.ones((8, 1)))
+    assert calls == [
+        ("input", 4),
+        ("params", 4),
+        ("input", 2),
+        ("params", 2),
+        ("tanh", None),
+    ]
