@@ -135,7 +135,7 @@ class GradCheckReport:
     n_near_kinks : int
         How many inputs of kinked layers (a ReLU's 0, a tie in max pooling) lie within
         ``10 * eps`` of a kink, a heuristic count: a central difference straddles the
-        kink at an input z when the step moves z by more than |z| (by about eps times
+        kink at an input z when the step moves z by more than abs(z) (about eps times
         ∂z/∂θ, which is larger deep in a network or for large inputs), and then it
         measures an average of the two one-sided slopes, not the one backprop returns.
     """

@@ -165,7 +165,7 @@ class BinaryCrossEntropy(Loss):
         must lie in [0, 1] (checked on every call); it is clipped to ``[eps, 1 − eps]``
         so that log(0) never happens, and ∂L/∂P = (P − Y) / (P (1 − P) n), or 0 where
         the clipping changed P (the clipped loss is flat there: a sigmoid output that
-        is confidently wrong beyond |z| ≈ 27.6 gets no gradient). For training, prefer
+        is confidently wrong beyond abs(z) ≈ 27.6 gets no gradient). For training, prefer
         a linear output and ``from_logits=True``, whose gradient never vanishes.
         If True, the prediction is the logit Z and P = σ(Z) is applied inside, stably;
         then ∂L/∂Z = (σ(Z) − Y)/n: the sigmoid's derivative cancels.

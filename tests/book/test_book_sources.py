@@ -89,3 +89,25 @@ def test_docstrings_hold_no_control_characters():
                 if isinstance(doc, str) and re.search(r"[\x00-\x08\x0b-\x1f]", doc):
                     bad.append(f"{info.name}.{name}")
     assert not bad, f'docstrings with control characters (use r"""): {sorted(set(bad))}'
+
+
+def test_docstrings_hold_no_rest_substitutions():
+    """``|z|`` in a docstring is a reST substitution reference: the API page build fails
+    ("Undefined substitution referenced") and leaves a broken link. Write abs(z), or put
+    the formula in a :math: role."""
+    bad = []
+    for info in pkgutil.walk_packages(bpcode.__path__, "bpcode."):
+        module = __import__(info.name, fromlist=["_"])
+        for name, obj in [(info.name, module)] + inspect.getmembers(module):
+            members = [obj] + (
+                [m for _, m in inspect.getmembers(obj)] if inspect.isclass(obj) else []
+            )
+            for member in members:
+                doc = getattr(member, "__doc__", None) or ""
+                if not isinstance(doc, str):
+                    continue
+                text = re.sub(r":math:`[^`]*`", "", doc)  # formulas may use |x|
+                text = re.sub(r"\.\. math::.*?(\n\s*\n|\Z)", "", text, flags=re.S)
+                if re.search(r"(?<![|\w])\|[^\s|`][^|`\n]*\|(?![|\w])", text):
+                    bad.append(f"{info.name}.{name}")
+    assert not bad, f"docstrings with |...| outside :math: roles: {sorted(set(bad))}"
