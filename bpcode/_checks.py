@@ -113,7 +113,7 @@ def width_error(shape: tuple[int, ...], n_in: int) -> str | None:
 
 
 def as_parameter(value: object, shape: tuple[int, ...], where: str) -> np.ndarray:
-    """Return ``value`` as a finite float64 array of ``shape`` (float64 arrays are not copied).
+    """Return a finite float64 copy of ``value``, which must have ``shape``.
 
     Used when a layer's parameter is created or replaced (``layer.W = ...``), so that a
     wrong shape, a non-number or NaN is reported at that assignment, not at the next step.
@@ -125,7 +125,7 @@ def as_parameter(value: object, shape: tuple[int, ...], where: str) -> np.ndarra
         raise ValueError(
             f"{where} must have shape {tuple(shape)}, got shape {arr.shape}"
         )
-    arr = arr.astype(np.float64, copy=False)
+    arr = np.array(arr, dtype=np.float64)  # a copy: the layer owns its parameters
     check_finite(arr, where, "the new value")
     return arr
 

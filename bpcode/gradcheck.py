@@ -257,6 +257,13 @@ def gradient_check(
         check_instance(loss, Loss, "loss", where, "MSELoss()")
     eps = check_positive_float(eps, "eps", where)
     check_input = check_bool(check_input, "check_input", where)
+    random = _stochastic_layer(model)
+    if random is not None:
+        raise ValueError(
+            f"{where}: {random!r} draws new random numbers in every forward pass (training "
+            "mode), so finite differences cannot match its gradient; check the model in "
+            "evaluation mode (model.eval()), where it is deterministic"
+        )
     X = np.array(X)  # a private copy we may perturb
     if X.dtype.kind == "f":
         check_finite(X, where, "X")
@@ -305,6 +312,20 @@ def gradient_check(
             X = X.astype(np.float64)  # L() reads this X
         numeric["input"] = numerical_gradient(L, X, eps)
 
+    model.forward(
+        X
+    )  # leave the caches as after a forward pass at X, not a perturbed one
     errors = {k: relative_error(analytic[k], numeric[k]) for k in analytic}
     max_abs = {k: float(np.max(np.abs(analytic[k] - numeric[k]))) for k in analytic}
     return GradCheckReport(errors, max_abs, analytic, numeric, eps, n_near_kinks)
+
+
+def _stochastic_layer(model: Layer) -> Layer | None:
+    """The first layer inside ``model`` (or the model) that draws random numbers, or None."""
+    stack = [model]
+    while stack:
+        layer = stack.pop()
+        if layer.stochastic:
+            return layer
+        stack.extend(layer.layers_inside())
+    return None

@@ -71,6 +71,7 @@ class Layer:
     buffers: tuple[str, ...] = ()  # state that is not trained (e.g. running statistics)
     training: bool = True
     takes_token_ids: bool = False  # True for an Embedding (integer input)
+    stochastic: bool = False  # True while the layer draws random numbers (Dropout)
     n_in: int | None = None
     _cache: tuple[
         str, ...
@@ -156,7 +157,7 @@ class Layer:
 
     def train(self, mode: bool = True) -> Layer:
         """Switch to training mode (or to evaluation mode with ``mode=False``); return self."""
-        self.training = bool(mode)
+        self.training = check_bool(mode, "mode", repr(self))
         return self
 
     def eval(self) -> Layer:
@@ -573,6 +574,9 @@ class Sequential(Layer):
                 return layer.n_in
         return None
 
+    def _input_error(self, shape: tuple[int, ...]) -> str | None:
+        return self.layers[0]._input_error(shape)
+
     def check_input(self, X: object) -> np.ndarray:
         try:
             return self.layers[0].check_input(X)
@@ -612,7 +616,7 @@ class Sequential(Layer):
 
     def train(self, mode: bool = True) -> Sequential:
         """Switch every layer to training mode (``mode=False``: evaluation); return self."""
-        self.training = bool(mode)
+        self.training = check_bool(mode, "mode", repr(self))
         for layer in self.layers:
             layer.train(mode)
         return self
@@ -713,9 +717,14 @@ class Residual(Layer):
         return self.layer._input_error(shape)
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        Y = X + self.layer._recorded_forward(X)
+        out = self.layer._recorded_forward(X)
+        if out.shape != X.shape:
+            raise ValueError(
+                f"{self!r}: X + layer(X) needs the layer's output to have the input's shape "
+                f"{X.shape}, got {out.shape}"
+            )
         self._record_layers_inside()
-        return Y
+        return X + out
 
     def _backward(self, dY: np.ndarray) -> np.ndarray:
         return dY + self.layer._backward(dY)  # the two paths' gradients add up
@@ -726,7 +735,7 @@ class Residual(Layer):
 
     def train(self, mode: bool = True) -> Residual:
         """Switch the inner layer to training mode (``mode=False``: evaluation); return self."""
-        self.training = bool(mode)
+        self.training = check_bool(mode, "mode", repr(self))
         self.layer.train(mode)
         return self
 

@@ -87,5 +87,10 @@ class Dropout(Activation):
             return dY
         return dY * self._mask / (1.0 - self.p)  # dX = dY ⊙ M / (1 − p), the same M
 
+    @property
+    def stochastic(self) -> bool:  # type: ignore[override]
+        """True in training mode with p > 0: every forward pass draws a new mask."""
+        return self.training and self.p > 0.0
+
     def __repr__(self) -> str:
         return f"Dropout(p={self.p:g})"

@@ -368,3 +368,57 @@ def test_boolean_switches_must_be_booleans(value):
         model.backward(np.ones_like(out), input_grad=value)
     with pytest.raises(TypeError, match="check_input"):
         gradient_check(model, None, np.ones((2, 2)), check_input=value)
+
+
+# Found by a hostile review of the structured layers.
+def test_residual_needs_an_inner_output_of_the_inputs_shape():
+    widen = bp.Residual(bp.Conv2D(1, 4, 3, padding=1, rng=0))  # would broadcast
+    with pytest.raises(ValueError, match=r"Residual.*\(2, 1, 5, 5\).*\(2, 4, 5, 5\)"):
+        widen.forward(np.ones((2, 1, 5, 5)))
+    shrink = bp.Residual(bp.Conv2D(3, 3, 3, rng=0))  # no padding: 5x5 -> 3x3
+    with pytest.raises(ValueError, match=r"\(2, 3, 3, 3\)"):
+        shrink.forward(np.ones((2, 3, 5, 5)))
+
+
+def test_a_nested_network_checks_its_first_layers_input():
+    pe = bp.PositionalEmbedding(2, 4, rng=0)
+    model = Sequential([Dense(4, 4, rng=0), Sequential([pe])])
+    with pytest.raises(ValueError, match=r"layer 1 .*PositionalEmbedding") as info:
+        model.forward(np.ones((2, 4)))
+    assert "(2, 4)" in str(info.value)
+    rnn = Sequential([Dense(4, 4, rng=0), Sequential([bp.RNN(4, 3, rng=0)])])
+    with pytest.raises(ValueError, match=r"RNN"):
+        rnn.forward(np.ones((2, 4)))
+
+
+def test_gradient_check_refuses_a_layer_that_draws_random_numbers():
+    model = Sequential([Dense(2, 1, rng=0), bp.Dropout(0.5, rng=4)])
+    with pytest.raises(ValueError, match=r"Dropout\(p=0\.5\).*model\.eval\(\)"):
+        gradient_check(model, None, np.array([[1.0, 2.0]]))
+    assert gradient_check(model.eval(), None, np.array([[1.0, 2.0]])).passed()
+
+
+def test_gradient_check_leaves_the_caches_of_an_unperturbed_pass():
+    rng = np.random.default_rng(0)
+    X, G = rng.standard_normal((3, 2)), np.ones((3, 1))
+    model = Sequential([Dense(2, 2, rng=0), Tanh(), Dense(2, 1, rng=1)])
+    model.forward(X)
+    expected = model.backward(G).copy()
+    gradient_check(model, None, X)
+    np.testing.assert_array_equal(model.backward(G), expected)
+
+
+def test_assigning_another_layers_weights_copies_them():
+    a, b = Dense(3, 3, rng=0), Dense(3, 3, rng=1)
+    b.W = a.W  # without a copy the two layers would be silently tied
+    assert b.W is not a.W and np.array_equal(b.W, a.W)
+    read_only = np.zeros((3, 3))
+    read_only.flags.writeable = False
+    b.W = read_only
+    SGD(b, lr=0.1).step()  # the layer's own, writable copy
+
+
+@pytest.mark.parametrize("mode", ["False", "eval", 0])
+def test_train_mode_must_be_a_bool(mode):
+    with pytest.raises(TypeError, match="mode"):
+        bp.BatchNorm(2).train(mode)
