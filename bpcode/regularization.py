@@ -89,7 +89,7 @@ class Dropout(Activation):
 
     @property
     def stochastic(self) -> bool:  # type: ignore[override]
-        """True in training mode with p > 0: every forward pass draws a new mask."""
+        """Whether every forward pass draws a new mask (in training mode, with p > 0)."""
         return self.training and self.p > 0.0
 
     def __repr__(self) -> str:
