@@ -21,18 +21,6 @@ from bpcode.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 TOL = 1e-10
 
 
-@pytest.fixture(scope="module")
-def torch():
-    torch = pytest.importorskip(
-        "torch",
-        reason="PyTorch is not installed (pip install -r requirements-frameworks.txt)",
-    )
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
-
-
 def max_difference(actual, expected) -> float:
     """Largest absolute difference, relative to the largest entry of ``expected`` if > 1."""
     actual = np.asarray(actual, dtype=np.float64)

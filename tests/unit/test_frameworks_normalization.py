@@ -21,17 +21,6 @@ TOL = 1e-10
 INSTALL_HINT = "pip install -r requirements-frameworks.txt"
 
 
-@pytest.fixture(scope="module")
-def torch():
-    torch = pytest.importorskip(
-        "torch", reason=f"PyTorch is not installed ({INSTALL_HINT})"
-    )
-    dtype = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(dtype)
-
-
 def assert_close(actual, expected, what: str) -> None:
     """max |actual − expected| <= TOL · max(1, max |expected|), with a readable message."""
     if hasattr(expected, "detach"):

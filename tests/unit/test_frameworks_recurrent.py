@@ -22,18 +22,6 @@ TOL = 1e-10
 LAYERS = {"RNN": RNN, "LSTM": LSTM}
 
 
-@pytest.fixture
-def torch():
-    torch = pytest.importorskip(
-        "torch",
-        reason="PyTorch is not installed (pip install -r requirements-frameworks.txt)",
-    )
-    dtype = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(dtype)
-
-
 def assert_close(actual, expected, what: str) -> None:
     """|actual - expected| <= TOL * max(1, |expected|) entry by entry."""
     actual = np.asarray(actual, dtype=np.float64)
