@@ -61,8 +61,12 @@ test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book b
 	  $(PY) -m pytest $(PYTEST_FLAGS)
 
 # The unit tests of bpcode alone (tests/unit): seconds, no notebook, no book build.
-check: $(STAMP)  ## run the unit tests of bpcode only (seconds)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -q -p no:xdist tests/unit
+# `make check CHECK_PY=/path/to/python` runs them in another environment instead, e.g. one
+# with the oldest supported versions (as the workflow's "oldest" job does).
+CHECK_PY ?=
+check: $(if $(CHECK_PY),,$(STAMP))  ## run the unit tests of bpcode only (seconds)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(or $(CHECK_PY),$(PY)) -m pytest -q -p no:xdist tests/unit
 
 # Re-execute every notebook of the table of contents in place, in a fresh python3 kernel
 # with the notebook's folder (book/) as working directory, as the book build does:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
-from tools.toc import docname, read_toc_files
+from tools.toc import REPO, docname, read_toc_files, read_toc_notebooks
 
 pytestmark = pytest.mark.book
 
@@ -62,3 +63,21 @@ def test_download_button_offers_the_notebook(built_book):
         assert f"_sources/{docname(nb)}.ipynb" in html, (
             f"{nb.name}: no .ipynb download link"
         )
+
+
+def test_every_notebook_page_has_binder_and_colab_links(built_book):
+    """The launch buttons point at this notebook, in this repository, on this branch."""
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    org, repo = config["repository"]["url"].rstrip("/").split("/")[-2:]
+    branch = config["repository"].get("branch", "master")
+    buttons = config["launch_buttons"]
+    ui = {"jupyterlab": "lab/tree", "classic": "tree"}[buttons["notebook_interface"]]
+    for notebook in read_toc_notebooks():
+        path = notebook.relative_to(REPO).as_posix()
+        html = (built_book.html / (docname(notebook) + ".html")).read_text(
+            encoding="utf-8"
+        )
+        binder = f"{buttons['binderhub_url']}/v2/gh/{org}/{repo}/{branch}?urlpath={ui}/{path}"
+        colab = f"{buttons['colab_url']}/github/{org}/{repo}/blob/{branch}/{path}"
+        for name, url in (("Binder", binder), ("Colab", colab)):
+            assert f'href="{url}"' in html, f"{path}: no {name} link to {url}"

@@ -108,3 +108,16 @@ def test_docstrings_hold_no_rest_substitutions():
         if re.search(r"(?<![|\w])\|[^\s|`][^|`\n]*\|(?![|\w])", text):
             bad.append(name)
     assert not bad, f"docstrings with |...| outside :math: roles: {sorted(set(bad))}"
+
+
+def test_pyproject_and_requirements_promise_the_same_floors():
+    """The oldest versions the README promises, stated once in each file, the same."""
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    requirements = (REPO / "requirements.txt").read_text(encoding="utf-8")
+    for package in ("numpy", "matplotlib"):
+        in_pyproject = re.search(rf'"{package}>=([\d.]+)"', pyproject).group(1)
+        in_requirements = re.search(
+            rf"^{package}>=([\d.]+)$", requirements, re.M
+        ).group(1)
+        assert in_pyproject == in_requirements, (package, in_pyproject, in_requirements)
+        assert in_pyproject in (REPO / "README.md").read_text(encoding="utf-8")

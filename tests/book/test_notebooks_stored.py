@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tools.install_cell import TAG, install_cell_source, version
 from tools.toc import REPO, docname, read_toc_notebooks
 
 NOTEBOOKS = read_toc_notebooks()
@@ -157,7 +158,7 @@ def test_images_are_png(notebook):
                 if mime.startswith("image/"):
                     assert mime == "image/png", (
                         f"{where(path, i)}: image output is {mime}; figures must be PNG "
-                        "(call bpcode.plotting.use_book_style() in the first cell)"
+                        "(call bpcode.plotting.use_book_style() in the second code cell)"
                     )
 
 
@@ -236,13 +237,40 @@ def test_every_exercise_has_a_solution(number):
     )
 
 
-def test_first_code_cell_applies_the_book_style(notebook):
+def test_first_code_cell_installs_bpcode_where_it_is_missing(notebook):
+    """The same install cell opens every notebook (see tests/tools/install_cell.py), hidden
+    in the HTML book, pinned to the package's version."""
+    path, nb = notebook
+    first = next(c for _, c in code_cells(nb))
+    assert first.source == install_cell_source(), (
+        f"{path.relative_to(REPO)}: the first code cell must be the install cell; "
+        "run python tests/tools/install_cell.py"
+    )
+    assert TAG in first.metadata.get("tags", []), (
+        f"{path.relative_to(REPO)}: tag it {TAG}"
+    )
+    assert not first.get("outputs"), (
+        f"{path.relative_to(REPO)}: the install cell printed"
+    )
+
+
+def test_second_code_cell_applies_the_book_style(notebook):
     """One look for every figure: colour-blind-safe palette, font sizes, PNG output."""
     path, nb = notebook
-    first = next((c for _, c in code_cells(nb) if c.source.strip()), None)
-    assert first is not None and "use_book_style()" in first.source, (
-        f"{path.relative_to(REPO)}: call bpcode.plotting.use_book_style() in the first code cell"
+    cells = [c for _, c in code_cells(nb) if c.source.strip()]
+    assert len(cells) > 1 and "use_book_style()" in cells[1].source, (
+        f"{path.relative_to(REPO)}: call bpcode.plotting.use_book_style() in the code cell "
+        "after the install cell"
     )
+
+
+def test_one_version_number_for_the_package_and_the_book():
+    import bpcode
+
+    assert bpcode.__version__ == version(), (
+        "bpcode.__version__ differs from pyproject.toml"
+    )
+    assert f"@v{version()}" in install_cell_source()
 
 
 TIMING = re.compile(r"\btime\.(?:perf_counter|process_time|time|monotonic)\b")
