@@ -62,7 +62,7 @@ test: $(STAMP)  ## run all tests: bpcode, stored notebooks, strict nbval, book b
 
 # The unit tests of bpcode alone (tests/unit): seconds, no notebook, no book build.
 # `make check CHECK_PY=/path/to/python` runs them in another environment instead, e.g. one
-# with the oldest supported versions (as the workflow's "oldest" job does).
+# with the oldest supported versions (as the workflow's "oldest-versions" job does).
 CHECK_PY ?=
 check: $(if $(CHECK_PY),,$(STAMP))  ## run the unit tests of bpcode only (seconds)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \

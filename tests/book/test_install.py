@@ -1,9 +1,10 @@
 """A notebook runs where bpcode is not installed: its first cell installs it.
 
 In a fresh virtual environment with bpcode's runtime dependencies only (numpy, matplotlib,
-from the package index), a locally built wheel stands in for the release that a hosted
-notebook would install (``BPCODE_SOURCE`` points the install cell at it, so the test needs
-no access to the repository's host). The quick start then runs top to bottom as a plain
+from the package index: the test needs the index, not the repository's host), a locally
+built wheel stands in for the release that a hosted notebook would install
+(``BPCODE_SOURCE`` points the install cell at it), and the notebook runs in an empty
+folder, as on a hosted service. The quick start then runs top to bottom as a plain
 script, and bpcode comes from the wheel, with its data file inside.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -32,20 +34,16 @@ def _run(cmd, **kwargs):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "-w",
-            str(out),
-            str(REPO),
-        ]
+    """A wheel built from a copy of the package's files (a build inside the checkout
+    would leave a build/ folder there)."""
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    shutil.copytree(
+        REPO / "bpcode", source / "bpcode", ignore=shutil.ignore_patterns("__pycache__")
     )
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / name, source / name)
+    pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out)]
+    _run([*pip, str(source)])
     (path,) = out.glob("bpcode-*.whl")
     return path
 
@@ -84,5 +82,5 @@ def test_a_notebook_installs_bpcode_and_runs_in_a_fresh_environment(wheel, tmp_p
     script.write_text("\n\n".join(code), encoding="utf-8")
     env = {**os.environ, "BPCODE_SOURCE": str(wheel), "MPLBACKEND": "Agg"}
     env.pop("PYTHONPATH", None)
-    proc = _run([str(python), str(script)], cwd=REPO / "book", env=env)
+    proc = _run([str(python), str(script)], cwd=tmp_path, env=env)  # no checkout here
     assert f"bpcode from {venv}" in proc.stdout, proc.stdout

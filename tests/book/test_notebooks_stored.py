@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from tools.install_cell import TAG, install_cell_source, version
 from tools.toc import REPO, docname, read_toc_notebooks
@@ -271,6 +272,13 @@ def test_one_version_number_for_the_package_and_the_book():
         "bpcode.__version__ differs from pyproject.toml"
     )
     assert f"@v{version()}" in install_cell_source()
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    repository = config["repository"]["url"].removeprefix("https://")
+    assert f"git+https://{repository}@v{version()}" in install_cell_source()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"git+https://{repository}@v{version()}" in readme, (
+        "README: pip install a release"
+    )
 
 
 TIMING = re.compile(r"\btime\.(?:perf_counter|process_time|time|monotonic)\b")

@@ -31,12 +31,10 @@ def version() -> str:
     return re.search(r'^version = "([^"]+)"', text, re.MULTILINE).group(1)
 
 
-def install_cell_source(pinned: str | None = None) -> str:
-    """The source of the install cell for version ``pinned`` (default: the package's)."""
-    pinned = pinned or version()
-    return f"""# In a hosted notebook (Colab, ...) bpcode is missing: install the version this book
-# was written with. Where bpcode is installed, as in the book's own environment, this
-# does nothing.
+CELL = """\
+# In a hosted notebook (Colab, ...) bpcode is missing: install the version this book
+# was written with, and what the notebooks use besides it. Where bpcode is installed,
+# as in the book's own environment, this does nothing.
 import importlib.util
 import os
 import subprocess
@@ -45,9 +43,17 @@ import sys
 if importlib.util.find_spec("bpcode") is None:
     source = os.environ.get(
         "BPCODE_SOURCE",
-        "bpcode @ git+https://github.com/bpcode-book/backprop-book@v{pinned}",
+        "bpcode[book] @ git+https://github.com/bpcode-book/backprop-book@vPINNED",
     )
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)"""
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", source]
+    done = subprocess.run(pip, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError("installing bpcode failed:\\n" + done.stdout + done.stderr)"""
+
+
+def install_cell_source(pinned: str | None = None) -> str:
+    """The source of the install cell for version ``pinned`` (default: the package's)."""
+    return CELL.replace("PINNED", pinned or version())
 
 
 def main() -> None:
