@@ -79,6 +79,8 @@ class Layer:
     _out_shape: tuple[int, ...] | None = None
     _forward_id: int | None = None  # which forward pass filled the cache (None: empty)
     _inside_ids: list[int | None] = []  # the same for the layers inside, at this pass
+    _optimizer_steps = 0  # optimizer steps taken on this layer (see parameters_updated)
+    _steps_at_forward = 0
 
     # -- the public interface: checks, then arithmetic ------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -97,6 +99,7 @@ class Layer:
             Read-only: the backward pass may need it (copy it to change it).
         """
         out = self._recorded_forward(self.check_input(X))
+        self._steps_at_forward = self._optimizer_steps
         out.flags.writeable = False  # backward may need it as it is
         return out
 
@@ -126,6 +129,12 @@ class Layer:
         problem = self._cache_problem()
         if problem is not None:
             raise RuntimeError(f"{self!r}: {problem}")
+        if self._optimizer_steps != self._steps_at_forward:
+            raise RuntimeError(
+                f"{self!r}: an optimizer changed the parameters after forward(), so this "
+                "backward pass would mix the old pass with the new weights; call forward() "
+                "again before backward()"
+            )
         if input_grad is not True and input_grad is not False:
             check_bool(input_grad, "input_grad", repr(self))
         if type(grad_out) is not np.ndarray or grad_out.dtype != np.float64:
@@ -154,6 +163,11 @@ class Layer:
             (name, getattr(self, name), getattr(self, "d" + name))
             for name in self.params
         ]
+
+    def parameters_updated(self) -> None:
+        """Record that the parameters were changed in place (every optimizer's ``step``
+        calls it); a backward pass through an earlier forward pass then raises."""
+        self._optimizer_steps += 1
 
     def train(self, mode: bool = True) -> Layer:
         """Switch to training mode (or to evaluation mode with ``mode=False``); return self."""

@@ -53,6 +53,7 @@ class Optimizer:
             if self.weight_decay:
                 grad = grad + self.weight_decay * value  # g ← g + λθ
             self._update(i, value, grad)
+        self.model.parameters_updated()
 
     def _update(self, i: int, value: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError

@@ -422,3 +422,22 @@ def test_assigning_another_layers_weights_copies_them():
 def test_train_mode_must_be_a_bool(mode):
     with pytest.raises(TypeError, match="mode"):
         bp.BatchNorm(2).train(mode)
+
+
+# 0.2 before review: an optimizer step between forward and backward mixed the old pass
+# (its cached activations) with the new weights in dL/dX, silently.
+def test_backward_after_an_optimizer_step_needs_a_new_forward_pass():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((3, 2)), rng.standard_normal((3, 1))
+    model = Sequential([Dense(2, 2, rng=0), Tanh(), Dense(2, 1, rng=1)])
+    optimizer, loss = SGD(model, lr=1.0), MSELoss()
+    loss.forward(model.forward(X), y)
+    G = loss.backward()
+    model.backward(G)
+    optimizer.step()
+    with pytest.raises(
+        RuntimeError, match="optimizer changed the parameters after forward"
+    ):
+        model.backward(G)
+    model.forward(X)
+    model.backward(G)  # fine after a new forward pass
