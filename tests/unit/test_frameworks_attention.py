@@ -24,16 +24,11 @@ MAX_DIFF: dict[
 ] = {}  # largest difference seen per quantity (printed with -s)
 
 
-@pytest.fixture(scope="module")
-def torch():
-    torch = pytest.importorskip(
-        "torch",
-        reason="PyTorch is not installed (pip install -r requirements-frameworks.txt)",
-    )
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
+@pytest.fixture(scope="module", autouse=True)
+def report_largest_differences():
+    """After the module (shown with -s): the largest difference from PyTorch per quantity.
+    PyTorch itself, in float64, comes from the ``torch`` fixture of tests/unit/conftest.py."""
+    yield
     print(
         "\nlargest differences from PyTorch:",
         {k: f"{v:.1e}" for k, v in MAX_DIFF.items()},
