@@ -5,7 +5,7 @@ The names most programs need are importable from the package itself::
     from bpcode import Dense, Tanh, Sigmoid, Sequential, MSELoss, SGD, fit, train_step
 """
 
-from . import autograd, datasets, functional, init, metrics, plotting
+from . import autograd, datasets, experiments, functional, init, metrics, plotting
 from ._checks import NonFiniteError
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .attention import PositionalEmbedding, SelfAttention, sinusoidal_positions

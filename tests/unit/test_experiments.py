@@ -1,0 +1,87 @@
+"""Unit tests of bpcode.experiments: the fair-comparison helpers of chapter 6."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bpcode.experiments import Spread, choose, over_seeds, results_table
+
+
+def test_spread_reports_mean_and_sample_standard_deviation():
+    s = Spread((0.90, 0.92, 0.97))
+    assert s.n == 3
+    assert s.mean == pytest.approx(np.mean([0.90, 0.92, 0.97]))
+    assert s.std == pytest.approx(np.std([0.90, 0.92, 0.97], ddof=1))
+    assert (s.low, s.high) == (0.90, 0.97)
+    assert f"{s:.2f}" == f"{s.mean:.2f} ± {s.std:.2f}"
+
+
+def test_single_seed_has_zero_spread():
+    assert Spread((1.5,)).std == 0.0
+
+
+@pytest.mark.parametrize("values", [(), (float("nan"),), (1.0, float("inf"))])
+def test_spread_rejects_empty_or_non_finite_scores(values):
+    with pytest.raises(ValueError, match="Spread"):
+        Spread(values)
+
+
+def test_over_seeds_runs_every_seed_in_order():
+    seen = []
+
+    def run(seed):
+        seen.append(seed)
+        return seed / 10
+
+    s = over_seeds(run, [3, 1, 2])
+    assert seen == [3, 1, 2]
+    assert s.values == (0.3, 0.1, 0.2)
+
+
+@pytest.mark.parametrize(
+    ("seeds", "error"), [([], ValueError), ([1, 1], ValueError), ([1.5], TypeError)]
+)
+def test_over_seeds_rejects_bad_seeds(seeds, error):
+    with pytest.raises(error, match="seed"):
+        over_seeds(lambda s: 0.0, seeds)
+
+
+def test_over_seeds_names_the_seed_whose_score_is_not_finite():
+    with pytest.raises(ValueError, match="seed 7"):
+        over_seeds(lambda s: float("nan") if s == 7 else 1.0, [1, 7])
+
+
+def test_choose_picks_the_best_in_either_direction():
+    score = {0.01: 0.5, 0.1: 0.9, 1.0: 0.7}.__getitem__
+    assert choose(score, [0.01, 0.1, 1.0], larger_is_better=True)[0] == 0.1
+    best, scores = choose(score, [0.01, 0.1, 1.0], larger_is_better=False)
+    assert best == 0.01
+    assert list(scores) == [0.01, 0.1, 1.0]
+
+
+def test_choose_rejects_duplicates_and_a_missing_direction():
+    with pytest.raises(ValueError, match="distinct"):
+        choose(lambda c: 0.0, [1, 1], larger_is_better=True)
+    with pytest.raises(TypeError, match="larger_is_better"):
+        choose(lambda c: 0.0, [1], larger_is_better=1)
+
+
+def test_results_table_aligns_columns_and_formats_spreads():
+    table = results_table(
+        {
+            "softmax regression": {"test accuracy": Spread((0.9, 0.92)), "epochs": 30},
+            "CNN": {"test accuracy": Spread((0.98, 0.99)), "epochs": 10},
+        }
+    )
+    lines = table.splitlines()
+    assert lines[0].split() == ["model", "test", "accuracy", "epochs"]
+    assert set(lines[1]) <= {"-", " "}
+    assert lines[2].startswith("softmax regression") and lines[2].endswith("30")
+    assert "0.910 ± 0.014" in lines[2]
+    assert len({len(line) for line in lines}) == 1
+
+
+def test_results_table_rejects_rows_with_other_columns():
+    with pytest.raises(ValueError, match="'b'"):
+        results_table({"a": {"x": 1.0}, "b": {"y": 1.0}})
