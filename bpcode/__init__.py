@@ -71,6 +71,7 @@ __all__ = [
     "clip_grad_norm",
     "confusion_matrix",
     "datasets",
+    "experiments",
     "fit",
     "functional",
     "gradient_check",

@@ -5,19 +5,19 @@ sequence X of shape (T, d_model) holding one position per row::
 
     Q = X Wq,  K = X Wk,  V = X Wv         queries, keys and values
     S = Q Kᵀ / √d_model                    scores, (T, T): S[t, s] says how well s answers t
-    A = softmax(S), row by row             attention weights: row t sums to 1
-    O = A V                                each position's weighted mean of the values
-    Y = O Wo                               the output
+    P = softmax(S), row by row             attention weights: row t sums to 1
+    O = P V                                each position's weighted mean of the values
+    Z = O Wo                               the output
 
 In a causal layer, position t may only look at positions s <= t: the scores above the
 diagonal are set to −∞, so their weights are exactly 0.
 
 The backward pass applies the chain rule to these lines from the bottom up. The only new
 piece is the softmax: row by row, its vector–Jacobian product is
-∂L/∂S = A ⊙ (∂L/∂A − rowsum(∂L/∂A ⊙ A)). X enters through three paths (Q, K and V), so
+∂L/∂S = P ⊙ (∂L/∂P − rowsum(∂L/∂P ⊙ P)). X enters through three paths (Q, K and V), so
 its gradient is the sum of three terms.
 
-Attention has no notion of order: permuting the positions of X permutes the rows of Y.
+Attention has no notion of order: permuting the positions of X permutes the rows of Z.
 :class:`PositionalEmbedding` adds a vector per position to the input, either a learned
 table or the fixed sinusoids of :cite:t:`vaswani2017attention`,
 :func:`sinusoidal_positions`.
@@ -57,15 +57,15 @@ def _sum_over_positions(X: np.ndarray, G: np.ndarray) -> np.ndarray:
 
 
 class SelfAttention(Layer):
-    """Single-head (scaled dot-product) self-attention, Y = softmax(Q Kᵀ / √d) V Wo.
+    """Single-head (scaled dot-product) self-attention, Z = softmax(Q Kᵀ / √d) V Wo.
 
     With Q = X Wq, K = X Wk, V = X Wv for a batch of sequences X of shape
     (n_samples, T, d_model); the same weights are used at every position, and T may
     change from one call to the next. No biases.
 
     Memory: the layer caches its input X and Q, K, V (each n_samples · T · d_model
-    numbers) and the attention weights A (n_samples · T · T): the part that grows with
-    the square of the sequence length. The backward pass recomputes O = A V rather than
+    numbers) and the attention weights P (n_samples · T · T): the part that grows with
+    the square of the sequence length. The backward pass recomputes O = P V rather than
     keeping it.
 
     Parameters
@@ -87,7 +87,7 @@ class SelfAttention(Layer):
         Their gradients after :meth:`~bpcode.layers.Layer.backward`, summed over samples
         and positions.
     weights : ndarray of shape (n_samples, T, T), read-only, or None
-        The attention weights A of the last forward pass: row t of sample i is how much
+        The attention weights P of the last forward pass: row t of sample i is how much
         position t of that sample drew from each position (each row sums to 1). None
         before the first forward pass and after :meth:`~bpcode.layers.Layer.clear_cache`.
 
@@ -104,7 +104,7 @@ class SelfAttention(Layer):
     """
 
     params = ("Wq", "Wk", "Wv", "Wo")
-    _cache = ("_X", "_Q", "_K", "_V", "_A")
+    _cache = ("_X", "_Q", "_K", "_V", "_P")
 
     def __init__(self, d_model: int, *, causal: bool = False, rng: Seed = None) -> None:
         self.d_model = check_positive_int(d_model, "d_model", "SelfAttention")
@@ -115,12 +115,12 @@ class SelfAttention(Layer):
         d = self.d_model
         self.Wq, self.Wk, self.Wv, self.Wo = (init(d, d, gen) for _ in range(4))
         self.dWq, self.dWk, self.dWv, self.dWo = (np.zeros((d, d)) for _ in range(4))
-        self._X = self._Q = self._K = self._V = self._A = None
+        self._X = self._Q = self._K = self._V = self._P = None
 
     @property
     def weights(self) -> np.ndarray | None:
-        """The attention weights A of the last forward pass, (n_samples, T, T), read-only."""
-        return self._A
+        """The attention weights P of the last forward pass, (n_samples, T, T), read-only."""
+        return self._P
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         Q = X @ self.Wq  # Q = X Wq
@@ -129,30 +129,32 @@ class SelfAttention(Layer):
         S = Q @ K.transpose(0, 2, 1) / np.sqrt(self.d_model)  # S = Q Kᵀ / √d
         if self.causal:
             S[:, _above_diagonal(S.shape[-1])] = -np.inf  # s > t: no looking ahead
-        A = softmax(S, axis=-1)  # A = softmax(S) row by row (minus the row max: stable)
-        A.flags.writeable = False  # also handed out as ``weights``
-        self._X, self._Q, self._K, self._V, self._A = X, Q, K, V, A
-        return (A @ V) @ self.Wo  # Y = O Wo with O = A V
+        P = softmax(S, axis=-1)  # P = softmax(S) row by row (minus the row max: stable)
+        P.flags.writeable = False  # given out as ``weights``; backward needs it as is
+        self._X, self._Q, self._K, self._V, self._P = X, Q, K, V, P
+        return (P @ V) @ self.Wo  # Z = O Wo with O = P V
 
-    def _backward(self, dY: np.ndarray) -> np.ndarray:
-        dQ, dK, dV = self._gradients(dY)
+    def _backward(self, delta: np.ndarray) -> np.ndarray:
+        dQ, dK, dV = self._gradients(delta)
         # dX = dQ Wqᵀ + dK Wkᵀ + dV Wvᵀ: X feeds Q, K and V, so the three paths' gradients add
         return dQ @ self.Wq.T + dK @ self.Wk.T + dV @ self.Wv.T
 
-    def _parameter_gradients(self, dY: np.ndarray) -> None:
-        self._gradients(dY)
+    def _parameter_gradients(self, delta: np.ndarray) -> None:
+        self._gradients(delta)
 
-    def _gradients(self, dY: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _gradients(
+        self, delta: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Store dWq, dWk, dWv, dWo and return dQ, dK, dV (each (n, T, d_model))."""
-        X, Q, K, V, A = self._X, self._Q, self._K, self._V, self._A
+        X, Q, K, V, P = self._X, self._Q, self._K, self._V, self._P
         scale = np.sqrt(self.d_model)
-        self.dWo = _sum_over_positions(A @ V, dY)  # dWo = Σ Oᵀ dY, O = A V recomputed
-        dO = dY @ self.Wo.T  # dO = dY Woᵀ
-        dA = dO @ V.transpose(0, 2, 1)  # dA = dO Vᵀ
-        dV = A.transpose(0, 2, 1) @ dO  # dV = Aᵀ dO
-        # the softmax's vector–Jacobian product, row by row (a masked entry has A = 0: dS = 0)
-        rowsum = np.sum(dA * A, axis=-1, keepdims=True)  # rowsum(dA ⊙ A), (n, T, 1)
-        dS = A * (dA - rowsum)  # dS = A ⊙ (dA − rowsum(dA ⊙ A))
+        self.dWo = _sum_over_positions(P @ V, delta)  # dWo = Σ Oᵀ δ, O = P V recomputed
+        dO = delta @ self.Wo.T  # dO = δ Woᵀ
+        dP = dO @ V.transpose(0, 2, 1)  # dP = dO Vᵀ
+        dV = P.transpose(0, 2, 1) @ dO  # dV = Pᵀ dO
+        # the softmax's vector–Jacobian product, row by row (a masked entry has P = 0: dS = 0)
+        rowsum = np.sum(dP * P, axis=-1, keepdims=True)  # rowsum(dP ⊙ P), (n, T, 1)
+        dS = P * (dP - rowsum)  # dS = P ⊙ (dP − rowsum(dP ⊙ P))
         dQ = dS @ K / scale  # dQ = dS K / √d
         dK = dS.transpose(0, 2, 1) @ Q / scale  # dK = dSᵀ Q / √d
         self.dWq = _sum_over_positions(X, dQ)  # dWq = Σ Xᵀ dQ

@@ -12,13 +12,14 @@ likewise columns): a window that does not fit at the border is dropped.
 
 The forward pass goes through one helper, :func:`correlate`, which takes the k × k
 patches of the images as a strided view (:func:`patches`, no copy) and contracts them
-with the kernels in one matrix product (im2col). With P[n, c, h, w, i, j] the patches of
-Xp, Z = P · W, and the backward pass follows the chain rule through that product:
+with the kernels in one matrix product (im2col). With U[n, c, h, w, i, j] the patches of
+Xp, Z = U · W: a Dense layer whose samples are the n·H_out·W_out windows. The backward
+pass is therefore that of a Dense layer (the book's BP2–BP4), followed by col2im:
 
-* ∂𝓛/∂b[o] = Σ_{n, h, w} δ[n, o, h, w]: the bias is added at every output pixel;
-* ∂𝓛/∂W[o, c, i, j] = Σ_{n, h, w} δ[n, o, h, w] · Xp[n, c, h·s + i, w·s + j]: the
-  correlation of the padded input with the output gradient;
-* ∂𝓛/∂P[n, c, h, w, i, j] = Σ_o δ[n, o, h, w] · W[o, c, i, j] (δ · W, one matrix product),
+* ∂𝓛/∂b[o] = Σ_{n, h, w} δ[n, o, h, w] (BP3): the bias is added at every output pixel;
+* ∂𝓛/∂W[o, c, i, j] = Σ_{n, h, w} δ[n, o, h, w] · Xp[n, c, h·s + i, w·s + j] (BP4,
+  Uᵀ · δ): the correlation of the padded input with the output gradient;
+* ∂𝓛/∂U[n, c, h, w, i, j] = Σ_o δ[n, o, h, w] · W[o, c, i, j] (BP2, δ · W summed over o),
   and since patch pixel (i, j) of window (h, w) is input pixel (h·s + i, w·s + j),
   ∂𝓛/∂Xp is the sum of these patch gradients put back where the patches came from
   (col2im, a scatter-add over the k² offsets (i, j), see :func:`window_offsets`);
@@ -80,8 +81,8 @@ def correlate(X: np.ndarray, K: np.ndarray, stride: int = 1) -> np.ndarray:
     -------
     ndarray of shape (n_samples, out_channels, H_out, W_out)
     """
-    P = patches(X, K.shape[-1], stride)  # (n, c, h, w, i, j)
-    return np.einsum("nchwij,ocij->nohw", P, K, optimize=True)  # one matrix product
+    U = patches(X, K.shape[-1], stride)  # (n, c, h, w, i, j)
+    return np.einsum("nchwij,ocij->nohw", U, K, optimize=True)  # one matrix product
 
 
 def window_offsets(
@@ -239,19 +240,19 @@ class Conv2D(Layer):
 
     def _backward(self, delta: np.ndarray) -> np.ndarray:
         self._parameter_gradients(delta)
-        n, C, H, W = self._X.shape
+        n, C, height, width = self._X.shape
         p = self.padding
-        dP = np.einsum("nohw,ocij->nchwij", delta, self.W, optimize=True)  # ∂𝓛/∂P = δ·W
-        dXp = np.zeros((n, C, H + 2 * p, W + 2 * p))
+        dU = np.einsum("nohw,ocij->nchwij", delta, self.W, optimize=True)  # BP2: ∂𝓛/∂U
+        dXp = np.zeros((n, C, height + 2 * p, width + 2 * p))
         offsets = window_offsets(self.kernel_size, self.stride, *delta.shape[2:])
         for i, j, rows, cols in offsets:  # col2im: patch pixel (i, j) back to its place
-            dXp[:, :, rows, cols] += dP[..., i, j]  # windows that overlap add up
-        return dXp[:, :, p : p + H, p : p + W]  # the padding is not part of the input
+            dXp[:, :, rows, cols] += dU[..., i, j]  # windows that overlap add up
+        return dXp[:, :, p : p + height, p : p + width]  # drop the padding
 
     def _parameter_gradients(self, delta: np.ndarray) -> None:
-        P = patches(self._pad(self._X), self.kernel_size, self.stride)  # (n,c,h,w,i,j)
-        self.dW = np.einsum("nohw,nchwij->ocij", delta, P, optimize=True)  # Xp ⋆ δ
-        self.db = delta.sum(axis=(0, 2, 3))  # ∂𝓛/∂b[o] = Σ_{n,h,w} δ[n, o, h, w]
+        U = patches(self._pad(self._X), self.kernel_size, self.stride)  # (n,c,h,w,i,j)
+        self.dW = np.einsum("nohw,nchwij->ocij", delta, U, optimize=True)  # BP4: Uᵀδ
+        self.db = delta.sum(axis=(0, 2, 3))  # BP3: Σ_{n,h,w} δ[n, o, h, w]
 
     def __repr__(self) -> str:
         return (

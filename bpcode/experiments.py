@@ -15,11 +15,8 @@ import math
 import numbers
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
-
-Setting = TypeVar("Setting", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -104,11 +101,11 @@ def over_seeds(run: Callable[[int], float], seeds: Sequence[int]) -> Spread:
 
 
 def choose(
-    score: Callable[[Setting], float],
-    candidates: Sequence[Setting],
+    score: Callable[[Hashable], float],
+    candidates: Sequence[Hashable],
     *,
     larger_is_better: bool,
-) -> tuple[Setting, dict[Setting, float]]:
+) -> tuple[Hashable, dict[Hashable, float]]:
     """Pick the candidate setting with the best validation score.
 
     Parameters

@@ -3,7 +3,7 @@
 Both standardise their input and then scale and shift it with learned parameters::
 
     μ = mean of the values,  σ² = mean of (value − μ)²  (the biased variance),
-    σ̂ = √(σ² + ε),  X̂ = (X − μ) / σ̂,  Y = γ ⊙ X̂ + β.
+    σ̂ = √(σ² + ε),  X̂ = (X − μ) / σ̂,  Z = γ ⊙ X̂ + β.
 
 They differ in *which* values are averaged. ``LayerNorm`` averages the F features of one
 sample (a row), so every sample is normalised on its own. ``BatchNorm`` averages one
@@ -11,7 +11,7 @@ feature (or one channel) over the samples of the batch, so in training mode the 
 of a sample depends on the other samples of the batch, and so does its gradient.
 
 Both backward passes use one formula, derived in :class:`LayerNorm`'s ``_backward``:
-with dY = ∂𝓛/∂Y and dX̂ = dY ⊙ γ::
+with δ = ∂𝓛/∂Z (``delta``) and dX̂ = δ ⊙ γ::
 
     dX = (dX̂ − mean(dX̂) − X̂ ⊙ mean(dX̂ ⊙ X̂)) / σ̂,
 
@@ -34,7 +34,7 @@ class LayerNorm(Layer):
 
     For every row x of F = ``n_features`` values (the last axis of the input):
     μ = mean(x), σ² = mean((x − μ)²) (biased), σ̂ = √(σ² + ε), x̂ = (x − μ)/σ̂, and the
-    output is y = γ ⊙ x̂ + β, with the same γ and β for every row. Takes (n_samples, F)
+    output is z = γ ⊙ x̂ + β, with the same γ and β for every row. Takes (n_samples, F)
     or a batch of sequences (n_samples, T, F), or any (..., F).
 
     Memory: keeps X̂ (the input's shape) and 1/σ̂ (one value per row, shape (..., 1)).
@@ -60,8 +60,8 @@ class LayerNorm(Layer):
     Examples
     --------
     >>> import numpy as np
-    >>> Y = LayerNorm(3).forward(np.array([[1.0, 2.0, 3.0], [10.0, 10.0, 40.0]]))
-    >>> np.round(Y.mean(axis=1), 12), np.round(Y.var(axis=1), 4)
+    >>> Z = LayerNorm(3).forward(np.array([[1.0, 2.0, 3.0], [10.0, 10.0, 40.0]]))
+    >>> np.round(Z.mean(axis=1), 12), np.round(Z.var(axis=1), 4)
     (array([0., 0.]), array([1., 1.]))
     """
 
@@ -82,26 +82,27 @@ class LayerNorm(Layer):
         var = ((X - mu) ** 2).mean(axis=-1, keepdims=True)  # σ² = mean (x − μ)², biased
         self._inv_sigma = 1.0 / np.sqrt(var + self.eps)  # 1/σ̂, σ̂ = √(σ² + ε)
         self._X_hat = (X - mu) * self._inv_sigma  # X̂ = (X − μ)/σ̂
-        return self.gamma * self._X_hat + self.beta  # Y = γ ⊙ X̂ + β, row by row
+        return self.gamma * self._X_hat + self.beta  # Z = γ ⊙ X̂ + β, row by row
 
-    def _backward(self, dY: np.ndarray) -> np.ndarray:
+    def _backward(self, delta: np.ndarray) -> np.ndarray:
         # Derivation, for one row x of F values (the means run over the row):
         #   x̂ⱼ = (xⱼ − μ)/σ̂,   μ = mean(x),   σ̂ = √(σ² + ε),   σ² = mean((x − μ)²)
         #   ∂μ/∂xₖ = 1/F,   ∂σ²/∂xₖ = 2(xₖ − μ)/F,   so ∂σ̂/∂xₖ = (xₖ − μ)/(F σ̂) = x̂ₖ/F
-        #   ∂x̂ⱼ/∂xₖ = (δⱼₖ − 1/F)/σ̂ − (xⱼ − μ)/σ̂² · x̂ₖ/F = (δⱼₖ − 1/F − x̂ⱼ x̂ₖ/F)/σ̂
+        #   ∂x̂ⱼ/∂xₖ = ([j = k] − 1/F)/σ̂ − (xⱼ − μ)/σ̂² · x̂ₖ/F = ([j = k] − 1/F − x̂ⱼ x̂ₖ/F)/σ̂
         #   dxₖ = Σⱼ dx̂ⱼ ∂x̂ⱼ/∂xₖ = (dx̂ₖ − mean(dx̂) − x̂ₖ mean(dx̂ ⊙ x̂))/σ̂
-        # The three terms: the direct path, the path through μ, the path through σ̂.
-        self._parameter_gradients(dY)
+        # The three terms: the direct path, the path through μ, the path through σ²
+        # (which enters through σ̂).
+        self._parameter_gradients(delta)
         X_hat = self._X_hat
-        dX_hat = dY * self.gamma  # dX̂ = dY ⊙ γ
-        mean_dX_hat = dX_hat.mean(axis=-1, keepdims=True)  # through μ: mean(dX̂)
-        mean_dX_hat_X_hat = (dX_hat * X_hat).mean(axis=-1, keepdims=True)  # through σ̂
+        dX_hat = delta * self.gamma  # dX̂ = δ ⊙ γ
+        mean_dX_hat = dX_hat.mean(axis=-1, keepdims=True)  # via μ: mean(dX̂)
+        mean_dX_hat_X_hat = (dX_hat * X_hat).mean(axis=-1, keepdims=True)  # via σ²
         return self._inv_sigma * (dX_hat - mean_dX_hat - X_hat * mean_dX_hat_X_hat)
 
-    def _parameter_gradients(self, dY: np.ndarray) -> None:
-        rows = tuple(range(dY.ndim - 1))  # every axis but the features: all the rows
-        self.dgamma = (dY * self._X_hat).sum(axis=rows)  # ∂𝓛/∂γ = Σ_rows dY ⊙ X̂
-        self.dbeta = dY.sum(axis=rows)  # ∂𝓛/∂β = Σ_rows dY
+    def _parameter_gradients(self, delta: np.ndarray) -> None:
+        rows = tuple(range(delta.ndim - 1))  # every axis but the features: all the rows
+        self.dgamma = (delta * self._X_hat).sum(axis=rows)  # ∂𝓛/∂γ = Σ_rows δ ⊙ X̂
+        self.dbeta = delta.sum(axis=rows)  # ∂𝓛/∂β = Σ_rows δ
 
     def _out_width(self, n_in: int | None) -> int | None:
         return self.n_in
@@ -120,13 +121,13 @@ class BatchNorm(Layer):
     number of values averaged per feature (n, or n·H·W):
 
     * training mode (the default): μ_B and σ²_B are the batch's mean and biased variance,
-      X̂ = (X − μ_B)/√(σ²_B + ε), Y = γ ⊙ X̂ + β; every forward pass also updates the
+      X̂ = (X − μ_B)/√(σ²_B + ε), Z = γ ⊙ X̂ + β; every forward pass also updates the
       running statistics, PyTorch's way:
       running_mean ← (1 − momentum) running_mean + momentum μ_B and
       running_var ← (1 − momentum) running_var + momentum σ²_B m/(m − 1) (unbiased).
       The output of a sample depends on the whole batch, so its gradient does too.
     * evaluation mode (after :meth:`~bpcode.layers.Layer.eval`): the running statistics
-      are used instead, so Y is a fixed affine map of X, sample by sample.
+      are used instead, so Z is a fixed affine map of X, sample by sample.
 
     The backward pass follows the mode of the forward pass it goes back through.
 
@@ -170,8 +171,8 @@ class BatchNorm(Layer):
     --------
     >>> import numpy as np
     >>> bn = BatchNorm(2)
-    >>> Y = bn.forward(np.array([[1.0, 10.0], [3.0, 30.0]]))
-    >>> np.round(Y, 4), bn.running_mean
+    >>> Z = bn.forward(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> np.round(Z, 4), bn.running_mean
     (array([[-1., -1.],
            [ 1.,  1.]]), array([0.2, 2. ]))
     """
@@ -217,7 +218,7 @@ class BatchNorm(Layer):
         self._batch_statistics = self.training
         self._inv_sigma = 1.0 / np.sqrt(var + self.eps)  # 1/σ̂, σ̂ = √(σ² + ε)
         self._X_hat = (X - mu) * self._inv_sigma  # X̂ = (X − μ)/σ̂
-        return self.gamma.reshape(shape) * self._X_hat + self.beta.reshape(shape)  # Y
+        return self.gamma.reshape(shape) * self._X_hat + self.beta.reshape(shape)  # Z
 
     def _update_running_statistics(
         self, mu_B: np.ndarray, var_B: np.ndarray, m: int
@@ -228,26 +229,27 @@ class BatchNorm(Layer):
         self.running_mean = (1 - a) * self.running_mean + a * mu_B
         self.running_var = (1 - a) * self.running_var + a * unbiased_var_B
 
-    def _backward(self, dY: np.ndarray) -> np.ndarray:
-        self._parameter_gradients(dY)
+    def _backward(self, delta: np.ndarray) -> np.ndarray:
+        self._parameter_gradients(delta)
         X_hat = self._X_hat
-        dX_hat = dY * self.gamma.reshape(_per_feature_shape(dY.ndim, self.n_features))
+        shape = _per_feature_shape(delta.ndim, self.n_features)
+        dX_hat = delta * self.gamma.reshape(shape)  # dX̂ = δ ⊙ γ
         if not self._batch_statistics:
-            # evaluation mode: μ and σ̂ are constants, Y = γ ⊙ (X − μ)/σ̂ + β is affine
+            # evaluation mode: μ and σ̂ are constants, Z = γ ⊙ (X − μ)/σ̂ + β is affine
             return dX_hat * self._inv_sigma  # dX = dX̂ / σ̂, sample by sample
         # Training mode: μ_B and σ̂_B are computed from every sample, so the gradient of
         # each sample gets terms from the whole batch: LayerNorm's formula, with the means
         # taken over the batch (and the pixels) instead of over a row. These two means
         # couple the samples; a per-sample backward pass would miss them.
-        axes = _averaged_axes(dY.ndim)
-        mean_dX_hat = dX_hat.mean(axis=axes, keepdims=True)  # through μ_B
-        mean_dX_hat_X_hat = (dX_hat * X_hat).mean(axis=axes, keepdims=True)  # through σ̂
+        axes = _averaged_axes(delta.ndim)
+        mean_dX_hat = dX_hat.mean(axis=axes, keepdims=True)  # via μ_B
+        mean_dX_hat_X_hat = (dX_hat * X_hat).mean(axis=axes, keepdims=True)  # via σ²_B
         return self._inv_sigma * (dX_hat - mean_dX_hat - X_hat * mean_dX_hat_X_hat)
 
-    def _parameter_gradients(self, dY: np.ndarray) -> None:
-        axes = _averaged_axes(dY.ndim)  # every axis but the features
-        self.dgamma = (dY * self._X_hat).sum(axis=axes)  # ∂𝓛/∂γ = Σ dY ⊙ X̂
-        self.dbeta = dY.sum(axis=axes)  # ∂𝓛/∂β = Σ dY
+    def _parameter_gradients(self, delta: np.ndarray) -> None:
+        axes = _averaged_axes(delta.ndim)  # every axis but the features
+        self.dgamma = (delta * self._X_hat).sum(axis=axes)  # ∂𝓛/∂γ = Σ δ ⊙ X̂
+        self.dbeta = delta.sum(axis=axes)  # ∂𝓛/∂β = Σ δ
 
     def _input_error(self, shape: tuple[int, ...]) -> str | None:
         C = self.n_features

@@ -35,8 +35,9 @@ gradient of Σ_t g_t · h_t when each h_t is recomputed from the state k steps e
 (h_{t−k}, c_{t−k}), held constant. ``truncate=1``: nothing is carried through the
 recurrence (Wh still gets δ_t's own term h_{t−1}ᵀ δ_t); ``truncate ≥ T``: full BPTT.
 
-This is the truncation of Williams and Peng's (1990) BPTT(h), summed over the outputs:
-every output's gradient goes back the same number of steps. Here it serves to study the
+Equivalently, it is the sum over t of the gradients of the single terms g_t · h_t, each
+carried back through k − 1 steps: every output's gradient goes back the same number of
+steps, whatever its place in the sequence. Here it serves to study the
 gradient that truncation leaves out, not to save time: keeping the parts of the gradient
 that come from the last k outputs apart costs up to k times the full pass. (Training
 code usually cuts a long sequence into chunks instead, as PyTorch's ``h.detach()``
@@ -265,7 +266,8 @@ class LSTM(Recurrent):
     Backward, the cell's gradient is passed back along the additive path,
     ∂𝓛/∂c_{t−1} = ∂𝓛/∂c_t ⊙ f_t + (the part through h_{t−1}), multiplied by the forget
     gate only, not by a weight matrix and a squashing derivative at every step as in
-    the plain RNN: this is why an LSTM keeps a gradient over many more steps.
+    the plain RNN: this is why an LSTM whose forget gates are open (near 1) keeps a
+    gradient over many more steps; with forget gates near 1/2 it does not.
 
     Memory: the layer caches its input X, (n_samples, T, n_in), every hidden state H and
     every cell state C, each (n_samples, T, n_hidden), and the gates i, f, g, o of every

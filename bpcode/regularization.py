@@ -17,14 +17,14 @@ from .layers import Activation, Seed
 
 
 class Dropout(Activation):
-    """Inverted dropout: Y = X ⊙ M / (1 − p) in training mode, Y = X in evaluation mode.
+    """Inverted dropout: Z = X ⊙ M / (1 − p) in training mode, Z = X in evaluation mode.
 
     In training mode every forward pass draws a new mask M of the input's shape, each
     entry 1 with probability 1 − p (kept) and 0 with probability p (dropped), independently.
-    Dividing by 1 − p keeps the expected value: E[Y] = X, so evaluation mode needs no
+    Dividing by 1 − p keeps the expected value: E[Z] = X, so evaluation mode needs no
     rescaling and is the identity. The backward pass multiplies by the same mask:
-    dX = dY ⊙ M / (1 − p), because Y is linear in X for a fixed M. With p = 0 the layer
-    is the identity in both modes (no mask is drawn).
+    dX = δ ⊙ M / (1 − p) with δ = ∂L/∂Z, because Z is linear in X for a fixed M. With
+    p = 0 the layer is the identity in both modes (no mask is drawn).
 
     Element-wise and shape-keeping, it takes inputs of any shape, and it subclasses
     :class:`~bpcode.layers.Activation` for that protocol only (``Sequential`` looks
@@ -80,12 +80,12 @@ class Dropout(Activation):
             self._mask = None  # nothing to remember: the identity
             return X
         self._mask = self._rng.random(X.shape) >= self.p  # M ~ Bernoulli(1 − p), bool
-        return X * self._mask / (1.0 - self.p)  # Y = X ⊙ M / (1 − p)
+        return X * self._mask / (1.0 - self.p)  # Z = X ⊙ M / (1 − p)
 
-    def _backward(self, dY: np.ndarray) -> np.ndarray:
+    def _backward(self, delta: np.ndarray) -> np.ndarray:
         if self._mask is None:  # the forward pass was the identity
-            return dY
-        return dY * self._mask / (1.0 - self.p)  # dX = dY ⊙ M / (1 − p), the same M
+            return delta
+        return delta * self._mask / (1.0 - self.p)  # dX = δ ⊙ M / (1 − p), the same M
 
     @property
     def stochastic(self) -> bool:  # type: ignore[override]

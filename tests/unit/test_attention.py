@@ -218,7 +218,7 @@ def test_cached_arrays_and_weights():
     X = np.random.default_rng(1).standard_normal((n, T, d))
     layer.forward(X)
     cached = layer.cached_arrays()
-    assert [a.shape for a in cached] == [(n, T, d)] * 4 + [(n, T, T)]  # X, Q, K, V, A
+    assert [a.shape for a in cached] == [(n, T, d)] * 4 + [(n, T, T)]  # X, Q, K, V, P
     np.testing.assert_array_equal(cached[0], X)
     assert cached[0] is not X  # a private copy
     np.testing.assert_allclose(cached[1], X @ layer.Wq, rtol=1e-14)

@@ -169,7 +169,10 @@ def test_truncated_bptt_is_the_gradient_of_the_surrogate(kind, s, truncate):
     numeric = reference_gradients(kind, layer, X, R, truncate)
     for name in numeric:
         err = relative_error(analytic[name], numeric[name])
-        assert err < TOL, f"{layer!r}, {name}: relative error {err:.1e}"
+        # as in the gradient check above: a saturated unit can leave a gradient of ~1e-5,
+        # where the finite differences carry ~1e-11 of rounding noise
+        close = np.allclose(analytic[name], numeric[name], rtol=0.0, atol=1e-9)
+        assert err < TOL or close, f"{layer!r}, {name}: relative error {err:.1e}"
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM"])
