@@ -5,7 +5,16 @@ The names most programs need are importable from the package itself::
     from bpcode import Dense, Tanh, Sigmoid, Sequential, MSELoss, SGD, fit, train_step
 """
 
-from . import autograd, datasets, experiments, functional, init, metrics, plotting
+from . import (
+    autograd,
+    datasets,
+    experiments,
+    functional,
+    init,
+    language,
+    metrics,
+    plotting,
+)
 from ._checks import NonFiniteError
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .attention import PositionalEmbedding, SelfAttention, sinusoidal_positions
@@ -23,7 +32,7 @@ from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
 from .metrics import accuracy, confusion_matrix, predict_labels
 from .normalization import BatchNorm, LayerNorm
 from .optim import SGD, Adam, AdamW, Optimizer, clip_grad_norm
-from .recurrent import LSTM, RNN
+from .recurrent import LSTM, RNN, LastStep
 from .regularization import Dropout
 from .training import History, TrainingDivergedError, fit, train_step
 
@@ -45,6 +54,7 @@ __all__ = [
     "History",
     "Identity",
     "LSTM",
+    "LastStep",
     "Layer",
     "LayerNorm",
     "LeakyReLU",
@@ -76,6 +86,7 @@ __all__ = [
     "functional",
     "gradient_check",
     "init",
+    "language",
     "metrics",
     "numerical_gradient",
     "plotting",

@@ -129,9 +129,19 @@ def choose(
         raise TypeError(
             f"choose: larger_is_better must be True or False, got {larger_is_better!r}"
         )
+    if isinstance(candidates, str) or not isinstance(candidates, Sequence):
+        raise TypeError(
+            f"choose: candidates must be a list or tuple of settings, got {candidates!r}"
+        )
     candidates = list(candidates)
     if not candidates:
         raise ValueError("choose: expected at least one candidate, got none")
+    for c in candidates:
+        if not isinstance(c, Hashable):
+            raise TypeError(
+                f"choose: each candidate must be hashable (a number, a string or a tuple), "
+                f"got {c!r}"
+            )
     if len(set(candidates)) != len(candidates):
         raise ValueError(f"choose: the candidates must be distinct, got {candidates!r}")
     scores = {c: _as_score(score(c), f"choose (candidate {c!r})") for c in candidates}
@@ -193,6 +203,10 @@ def results_table(
 
 
 def _check_seeds(seeds: Sequence[int]) -> list[int]:
+    if isinstance(seeds, str) or not isinstance(seeds, Sequence | range):
+        raise TypeError(
+            f"over_seeds: seeds must be a list or range of integers, got {seeds!r}"
+        )
     seeds = list(seeds)
     if not seeds:
         raise ValueError("over_seeds: expected at least one seed, got none")

@@ -9,7 +9,8 @@ every step. With x_t the inputs of step t (rows: samples), the pre-activation is
 
     z_t = x_t Wx + h_{t−1} Wh + b
 
-and the plain RNN's state is h_t = tanh(z_t).
+and the plain RNN's state is h_t = tanh(z_t). ``LastStep`` keeps only the last state
+h_T, (n_samples, T, n_hidden) -> (n_samples, n_hidden), to classify a whole sequence.
 
 Backpropagation through time (BPTT) is backpropagation through the network unrolled
 over the T steps: the backward pass walks the steps from t = T down to 1. At step t,
@@ -370,3 +371,51 @@ class LSTM(Recurrent):
             dh = self._carried_back(delta @ Wh.T)  # ∂𝓛/∂h_{t−1} = δ_t Whᵀ
         self.grad_norms = norms
         return dZ
+
+
+class LastStep(Layer):
+    """Keep the last time step of a sequence: (n_samples, T, features) -> (n_samples, features).
+
+    Put after a recurrent layer, it hands on h_T, the state after the whole sequence,
+    so that a ``Dense`` layer can classify the sequence from it, as PyTorch code does
+    with ``h[:, -1]``. Forward: ``H[:, -1]``. Backward: only h_T reaches the loss, so
+    the gradient with respect to the input is ``grad_out`` at the last step and zero at
+    every other step; the recurrent layer below carries it back through time.
+
+    Memory: keeps no array (only the input's shape); the output is a view of the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> H = np.arange(12.0).reshape(1, 3, 4)  # one sequence, T = 3 steps, 4 features
+    >>> layer = LastStep()
+    >>> layer.forward(H).tolist()
+    [[8.0, 9.0, 10.0, 11.0]]
+    >>> layer.backward(np.ones((1, 4)))[0].tolist()
+    [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]]
+    """
+
+    def __init__(self) -> None:
+        self._in_shape: tuple[int, ...] | None = None
+
+    def _input_error(self, shape: tuple[int, ...]) -> str | None:
+        # an empty input (T = 0) is rejected before this, as for every layer
+        if len(shape) == 3:
+            return None
+        return (
+            f"expected input of shape (n_samples, T, features), got shape {shape} "
+            f"({len(shape)}-D: a batch of sequences is 3-D; use H[None] for a single "
+            "sequence of shape (T, features))"
+        )
+
+    def _forward(self, H: np.ndarray) -> np.ndarray:
+        self._in_shape = H.shape
+        return H[:, -1]  # h_T of every sample
+
+    def _backward(self, grad_out: np.ndarray) -> np.ndarray:
+        dH = np.zeros(self._in_shape)
+        dH[:, -1] = grad_out  # only h_T reaches the loss: zero at every other step
+        return dH
+
+    def _out_width(self, n_in: int | None) -> int | None:
+        return n_in

@@ -85,3 +85,13 @@ def test_results_table_aligns_columns_and_formats_spreads():
 def test_results_table_rejects_rows_with_other_columns():
     with pytest.raises(ValueError, match="'b'"):
         results_table({"a": {"x": 1.0}, "b": {"y": 1.0}})
+
+
+def test_choose_and_over_seeds_reject_the_wrong_containers():
+    with pytest.raises(TypeError, match="hashable"):
+        choose(lambda c: 0.0, [[1], [2]], larger_is_better=True)
+    with pytest.raises(TypeError, match="list or tuple"):
+        choose(lambda c: 0.0, 0.1, larger_is_better=True)
+    with pytest.raises(TypeError, match="list or range"):
+        over_seeds(lambda s: 0.0, 3)
+    assert over_seeds(lambda s: float(s), range(3)).values == (0.0, 1.0, 2.0)

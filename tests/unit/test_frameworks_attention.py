@@ -90,6 +90,40 @@ def test_self_attention_equals_pytorch(torch, n, T, d, causal, sharpness, sdpa, 
         assert_close(getattr(layer, "d" + name), W[name].grad, "d" + name)
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_self_attention_equals_nn_multihead_attention(torch, causal):
+    """One head, no biases: nn.MultiheadAttention with in_proj_weight = [Wqᵀ; Wkᵀ; Wvᵀ]
+    and out_proj.weight = Woᵀ (PyTorch stores (out, in) weights)."""
+    n, T, d = 3, 6, 5
+    layer = SelfAttention(d, causal=causal, rng=4)
+    rng = np.random.default_rng(5)
+    X, dY = rng.standard_normal((n, T, d)), rng.standard_normal((n, T, d))
+    Y = layer.forward(X)
+    dX = layer.backward(dY)
+
+    mha = torch.nn.MultiheadAttention(d, 1, bias=False, batch_first=True)
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(
+            torch.tensor(np.concatenate([layer.Wq.T, layer.Wk.T, layer.Wv.T]))
+        )
+        mha.out_proj.weight.copy_(torch.tensor(layer.Wo.T))
+    Xt = torch.tensor(X, requires_grad=True)
+    mask = (
+        torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1) if causal else None
+    )
+    Yt, _ = mha(Xt, Xt, Xt, attn_mask=mask, need_weights=False)
+    Yt.backward(torch.tensor(dY))
+
+    assert_close(Y, Yt, "output")
+    assert_close(dX, Xt.grad, "input gradient")
+    dW_in = mha.in_proj_weight.grad.detach().numpy()
+    for k, name in enumerate(("Wq", "Wk", "Wv")):
+        assert_close(
+            getattr(layer, "d" + name), dW_in[k * d : (k + 1) * d].T, "d" + name
+        )
+    assert_close(layer.dWo, mha.out_proj.weight.grad.detach().numpy().T, "dWo")
+
+
 def test_attention_weights_equal_pytorch(torch):
     layer = SelfAttention(6, causal=True, rng=0)
     X = np.random.default_rng(1).standard_normal((3, 7, 6))
