@@ -7,16 +7,26 @@ Chapter 6 compares every model with its baselines the same way:
 2. the chosen setting is re-run with several seeds by :func:`over_seeds`, which returns
    a :class:`Spread` (mean ± standard deviation of the scores);
 3. :func:`results_table` prints the spreads of all models side by side.
+
+:func:`checkpoints` trains a network once and hands it back after each number of epochs,
+so that the number of epochs can be chosen on validation data like any other setting;
+:func:`standard_error` is the sampling error of an accuracy measured on a test set.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._checks import as_generator
+from .layers import Layer
+from .losses import Loss
+from .optim import Optimizer
+from .training import fit
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,10 @@ class Spread:
         """Largest score."""
         return max(self.values)
 
+    def map(self, f: Callable[[float], float]) -> Spread:
+        """The spread of ``f`` applied to every score (e.g. nats converted to bits)."""
+        return Spread(tuple(f(v) for v in self.values))
+
     def __format__(self, spec: str) -> str:
         """``mean ± std``, each number formatted with ``spec`` (e.g. ``".3f"``)."""
         spec = spec or ".4g"
@@ -75,6 +89,80 @@ class Spread:
 
     def __str__(self) -> str:
         return format(self)
+
+
+def checkpoints(
+    model: Layer,
+    loss: Loss,
+    optimizer: Optimizer,
+    X: np.ndarray,
+    y: np.ndarray,
+    stops: Sequence[int],
+    *,
+    batch_size: int,
+    rng: int | np.random.Generator | None = None,
+) -> Iterator[tuple[int, Layer]]:
+    """Train once and yield ``(epochs, model)`` after each number of epochs in ``stops``.
+
+    One run serves every candidate number of epochs (early stopping on validation data):
+    the model yielded at ``stops[k]`` has been trained for exactly that many epochs, with
+    :func:`~bpcode.training.fit`, continuing the same run and the same random order.
+    Score the model when it is yielded; training continues in place afterwards.
+
+    Parameters
+    ----------
+    model, loss, optimizer, X, y
+        As for :func:`~bpcode.training.fit`.
+    stops : sequence of int
+        Increasing positive numbers of epochs, e.g. ``(5, 10, 20, 40)``.
+    batch_size : int
+        Mini-batch size.
+    rng : None, int or numpy.random.Generator
+        Randomness of the mini-batch order, one stream for the whole run.
+
+    Yields
+    ------
+    epochs : int
+    model : Layer
+        The same object each time, trained for ``epochs`` epochs so far.
+    """
+    stops = list(stops)
+    if not stops or any(
+        not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1
+        for s in stops
+    ):
+        raise ValueError(f"checkpoints: stops must be positive integers, got {stops!r}")
+    if any(b <= a for a, b in zip(stops, stops[1:])):
+        raise ValueError(f"checkpoints: stops must increase, got {stops!r}")
+    order = as_generator(rng, "checkpoints")
+    done = 0
+    for stop in stops:
+        fit(
+            model,
+            loss,
+            optimizer,
+            X,
+            y,
+            epochs=stop - done,
+            batch_size=batch_size,
+            rng=order,
+        )
+        done = stop
+        yield stop, model
+
+
+def standard_error(accuracy: float, n: int) -> float:
+    """Binomial standard error sqrt(p(1 − p)/n) of an accuracy p measured on n test items.
+
+    The sampling error of the test set itself, which a spread over seeds does not show
+    (a deterministic model has zero spread over seeds, not zero uncertainty).
+    """
+    p = _as_score(accuracy, "standard_error")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"standard_error: accuracy must be in [0, 1], got {p}")
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"standard_error: n must be a positive integer, got {n!r}")
+    return math.sqrt(p * (1.0 - p) / n)
 
 
 def over_seeds(run: Callable[[int], float], seeds: Sequence[int]) -> Spread:

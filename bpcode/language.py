@@ -31,6 +31,7 @@ import numpy as np
 
 from ._checks import as_generator, check_positive_int
 from .activations import Tanh
+from .experiments import Spread
 from .layers import Dense, Embedding, Sequential
 
 __all__ = [
@@ -55,17 +56,18 @@ MAX_ORDER = 12
 
 
 # ---------------------------------------------------------------------- text and ids
-def nats_to_bits(nats: float | np.ndarray) -> float | np.ndarray:
+def nats_to_bits(nats: float | np.ndarray | Spread) -> float | np.ndarray | Spread:
     """Convert a loss in nats (natural logarithm) to bits (logarithm to base 2).
 
     Parameters
     ----------
-    nats : float or ndarray
-        A mean negative log-likelihood per character, measured with ``ln``.
+    nats : float, ndarray or Spread
+        A mean negative log-likelihood per character, measured with ``ln`` (a
+        :class:`~bpcode.experiments.Spread` converts every seed's score).
 
     Returns
     -------
-    float or ndarray
+    float, ndarray or Spread
         ``nats / ln 2``: bits per character.
 
     Examples
@@ -73,6 +75,8 @@ def nats_to_bits(nats: float | np.ndarray) -> float | np.ndarray:
     >>> round(nats_to_bits(math.log(2.0)), 12)
     1.0
     """
+    if isinstance(nats, Spread):
+        return nats.map(nats_to_bits)
     if isinstance(nats, np.ndarray):
         if nats.dtype.kind not in "iuf":
             raise TypeError(

@@ -95,3 +95,53 @@ def test_choose_and_over_seeds_reject_the_wrong_containers():
     with pytest.raises(TypeError, match="list or range"):
         over_seeds(lambda s: 0.0, 3)
     assert over_seeds(lambda s: float(s), range(3)).values == (0.0, 1.0, 2.0)
+
+
+def test_checkpoints_equal_separate_runs_of_fit():
+    from bpcode import SGD, Dense, MSELoss, Sequential, Tanh, fit
+    from bpcode.experiments import checkpoints
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+
+    def model():
+        return Sequential([Dense(3, 4, rng=1), Tanh(), Dense(4, 1, rng=2)])
+
+    seen = {}
+    m = model()
+    for epochs, trained in checkpoints(
+        m, MSELoss(), SGD(m, lr=0.1), X, y, (2, 5), batch_size=8, rng=3
+    ):
+        assert trained is m
+        seen[epochs] = trained.forward(X).copy()
+    assert list(seen) == [2, 5]
+    # the same as one run of fit for 2 epochs, then 3 more on the same random stream
+    ref, order = model(), np.random.default_rng(3)
+    opt = SGD(ref, lr=0.1)
+    fit(ref, MSELoss(), opt, X, y, epochs=2, batch_size=8, rng=order)
+    np.testing.assert_array_equal(seen[2], ref.forward(X))
+    fit(ref, MSELoss(), opt, X, y, epochs=3, batch_size=8, rng=order)
+    np.testing.assert_array_equal(seen[5], ref.forward(X))
+
+
+@pytest.mark.parametrize("stops", [(), (0, 2), (3, 3), (5, 2), (1.5,)])
+def test_checkpoints_reject_bad_stops(stops):
+    from bpcode import SGD, Dense
+    from bpcode.experiments import checkpoints
+
+    m = Dense(1, 1, rng=0)
+    with pytest.raises(ValueError, match="stops"):
+        next(checkpoints(m, None, SGD(m, lr=0.1), None, None, stops, batch_size=1))
+
+
+def test_standard_error_and_spread_map():
+    from bpcode.experiments import standard_error
+    from bpcode.language import nats_to_bits
+
+    assert standard_error(0.98, 450) == pytest.approx(np.sqrt(0.98 * 0.02 / 450))
+    with pytest.raises(ValueError, match="accuracy"):
+        standard_error(1.5, 10)
+    with pytest.raises(ValueError, match="n must"):
+        standard_error(0.5, 0)
+    bits = nats_to_bits(Spread((np.log(2.0), np.log(4.0))))
+    assert isinstance(bits, Spread) and bits.values == pytest.approx((1.0, 2.0))

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bpcode import Dense, Embedding, Sequential
-from bpcode.recurrent import LSTM, RNN
+from bpcode.recurrent import LSTM, RNN, LastStep
 
 TOL = 1e-10
 LAYERS = {"RNN": RNN, "LSTM": LSTM}
@@ -159,3 +159,27 @@ def test_language_model_network_matches_pytorch(torch, kind):
         assert_close(getattr(model[1], "d" + name), grad, f"d{name}")
     assert_close(model[2].dW, linear.weight.grad.numpy().T, "dW")
     assert_close(model[2].db, linear.bias.grad.numpy(), "db")
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
+def test_last_step_equals_pytorch_last_output(torch, kind):
+    """bpcode's LastStep after a recurrent layer is PyTorch's idiom ``h[:, -1]``."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(3, 5, 2))
+    layer = LAYERS[kind](2, 4, rng=0)
+    model = Sequential([layer, LastStep()])
+    out = model.forward(X)
+    grad = rng.normal(size=out.shape)
+    dX = model.backward(grad)
+
+    module = torch_copy(torch, layer)
+    x = torch.from_numpy(X.copy()).requires_grad_(True)
+    h, _ = module(x)
+    last = h[:, -1]
+    last.backward(torch.from_numpy(grad))
+    assert np.allclose(out, last.detach().numpy(), rtol=0, atol=1e-12)
+    assert np.allclose(dX, x.grad.numpy(), rtol=0, atol=1e-12)
+    for name, expected in torch_gradients(module).items():
+        assert np.allclose(getattr(layer, "d" + name), expected, rtol=0, atol=1e-12), (
+            name
+        )

@@ -111,33 +111,3 @@ def test_keeps_no_array_and_has_no_parameters():
     layer.forward(np.ones((2, 3, 4)))
     assert layer.cached_arrays() == [] and layer.parameters() == []
     assert repr(layer) == "LastStep()"
-
-
-@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
-def test_equals_pytorch_last_step(torch, kind):
-    rng = np.random.default_rng(4)
-    X = rng.normal(size=(3, 5, 2))
-    layer = RNN(2, 4, rng=0) if kind == "RNN" else LSTM(2, 4, rng=0)
-    model = Sequential([layer, LastStep()])
-    out = model.forward(X)
-    grad = rng.normal(size=out.shape)
-    dX = model.backward(grad)
-
-    if kind == "RNN":
-        module = torch.nn.RNN(2, 4, batch_first=True, nonlinearity="tanh")
-    else:
-        module = torch.nn.LSTM(2, 4, batch_first=True)
-    with torch.no_grad():
-        module.weight_ih_l0.copy_(torch.from_numpy(layer.Wx.T))
-        module.weight_hh_l0.copy_(torch.from_numpy(layer.Wh.T))
-        module.bias_ih_l0.copy_(torch.from_numpy(layer.b))
-        module.bias_hh_l0.zero_()
-    x = torch.from_numpy(X.copy()).requires_grad_(True)
-    h, _ = module(x)
-    last = h[:, -1]  # PyTorch's idiom for the last step
-    last.backward(torch.from_numpy(grad))
-    assert np.allclose(out, last.detach().numpy(), rtol=0, atol=1e-12)
-    assert np.allclose(dX, x.grad.numpy(), rtol=0, atol=1e-12)
-    assert np.allclose(
-        layer.dWh, module.weight_hh_l0.grad.numpy().T, rtol=0, atol=1e-12
-    )
