@@ -185,3 +185,31 @@ def test_local_links_resolve(built_book):
     assert not problems, "broken local links:\n" + "\n".join(
         f"{page}: {msg}" for page, msgs in problems.items() for msg in msgs[:10]
     )
+
+
+def _fake_browser(tmp_path, crashes: int) -> str:
+    """A stand-in for Chromium that segfaults on its first ``crashes`` runs, then prints."""
+    counter = tmp_path / "runs"
+    counter.write_text("0")
+    exe = tmp_path / "fake-chromium"
+    exe.write_text(
+        "#!/bin/sh\n"
+        f'n=$(cat "{counter}"); echo $((n + 1)) > "{counter}"\n'
+        f'if [ "$n" -lt {crashes} ]; then kill -SEGV $$; fi\n'
+        "echo '<html>page</html>'\n"
+    )
+    exe.chmod(0o755)
+    return str(exe)
+
+
+def test_a_chromium_crash_is_retried(tmp_path):
+    exe = _fake_browser(tmp_path, crashes=2)
+    assert dump_dom(exe, "http://127.0.0.1:1/x.html").strip() == "<html>page</html>"
+    assert (tmp_path / "runs").read_text().strip() == "3"
+
+
+def test_a_persistent_chromium_crash_fails(tmp_path):
+    exe = _fake_browser(tmp_path, crashes=5)
+    with pytest.raises(RuntimeError, match=r"exit -11"):
+        dump_dom(exe, "http://127.0.0.1:1/x.html")
+    assert (tmp_path / "runs").read_text().strip() == "3"

@@ -122,26 +122,39 @@ def serve(directory: Path, inject: str = ""):
         thread.join(timeout=10)
 
 
+# Headless Chromium occasionally dies from a signal (a segfault, exit -11) on a page it
+# renders fine on every other run; such a run is repeated, a page error is not.
+CRASH_RETRIES = 2
+
+
 def run_chromium(
     exe: str, url: str, *args: str, budget_ms: int = 20000, timeout: float = 180
 ) -> subprocess.CompletedProcess:
-    """Run headless Chromium once on ``url`` with a throw-away profile."""
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        cmd = [
-            exe,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={profile}",
-            f"--virtual-time-budget={budget_ms}",
-            *args,
-            url,
-        ]
-        return subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
+    """Run headless Chromium on ``url`` with a throw-away profile.
+
+    A run killed by a signal is repeated up to ``CRASH_RETRIES`` times, each with a fresh
+    profile; the last result is returned, so a crash that persists still fails the caller.
+    """
+    for _attempt in range(1 + CRASH_RETRIES):
+        with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+            cmd = [
+                exe,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--virtual-time-budget={budget_ms}",
+                *args,
+                url,
+            ]
+            proc = subprocess.run(
+                cmd,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )
+        if proc.returncode >= 0:
+            break
+    return proc
 
 
 def dump_dom(exe: str, url: str, budget_ms: int = 20000, *args: str) -> str:
