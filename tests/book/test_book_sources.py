@@ -121,3 +121,41 @@ def test_pyproject_and_requirements_promise_the_same_floors():
         ).group(1)
         assert in_pyproject == in_requirements, (package, in_pyproject, in_requirements)
         assert in_pyproject in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _markdown_text(path) -> str:
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        return "\n".join(
+            "".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def _macros() -> dict[str, str | list]:
+    import yaml
+
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    return config["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
+
+
+def test_pages_write_symbols_with_the_notation_macros():
+    """book/notation.md: the macros are the only way to write its symbols. A page that types
+    a macro's expansion (`\\mathbf{W}`, `\\mathcal{L}`, `^{\\top}`, a first-order
+    `\\frac{\\partial a}{\\partial b}`) would drift from the notation when a macro changes."""
+    spelled = {
+        name: re.escape(expansion)
+        for name, expansion in _macros().items()
+        if isinstance(expansion, str)
+    }
+    spelled["pd"] = r"\\frac\{\\partial(?![\^ ]*\^)"
+    offending = []
+    for path in read_toc_files():
+        if path.name == "notation.md":
+            continue
+        text = _markdown_text(path)
+        for name, pattern in spelled.items():
+            for hit in re.finditer(pattern + (r"(?![A-Za-z])" if name != "T" else ""), text):
+                line = text.count("\n", 0, hit.start()) + 1
+                offending.append(f"{path.relative_to(REPO)} line {line}: \\{name}")
+    assert not offending, "write these with the macro:\n" + "\n".join(offending)
