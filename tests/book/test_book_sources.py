@@ -159,3 +159,33 @@ def test_pages_write_symbols_with_the_notation_macros():
                 line = text.count("\n", 0, hit.start()) + 1
                 offending.append(f"{path.relative_to(REPO)} line {line}: \\{name}")
     assert not offending, "write these with the macro:\n" + "\n".join(offending)
+
+
+def test_teaching_plan_sessions_fit_90_minutes():
+    """book/teaching.md states each session's reading time, estimated from its pages
+    (tests/tools/reading.py), and its lab time; the two fit one 90-minute session, and the
+    stated reading time follows the pages when they grow or shrink."""
+    from tools.reading import reading_minutes
+
+    plan = (REPO / "book" / "teaching.md").read_text(encoding="utf-8")
+    header = re.search(r"^\| # \| Pages \|(.*)$", plan, re.MULTILINE)
+    assert header, "teaching.md: no session table"
+    columns = [c.strip() for c in header.group(0).strip("|").split("|")]
+    reading_col, lab_col = columns.index("Reading (min)"), columns.index("Lab (min)")
+    rows = re.findall(r"^\| \d+ \|.*$", plan, re.MULTILINE)
+    assert len(rows) >= 10
+    taught = set()
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        pages = re.findall(r"\{doc\}`([\w-]+)`", cells[1])
+        assert pages, f"teaching.md: session {cells[0]} names no page"
+        taught.update(pages)
+        estimate = sum(reading_minutes(REPO / "book" / f"{p}.ipynb") for p in pages)
+        stated, lab = int(cells[reading_col]), int(cells[lab_col])
+        assert abs(stated - estimate) <= 3, (
+            f"teaching.md session {cells[0]}: reading {stated} min stated, "
+            f"{estimate:.0f} min estimated from {pages}"
+        )
+        assert stated + lab <= 90, f"teaching.md session {cells[0]}: {stated + lab} min"
+    chapters = {p.stem for p in read_toc_files() if p.suffix == ".ipynb"} - {"00_quickstart"}
+    assert sorted(chapters - taught) == [], "pages no session teaches"
