@@ -155,7 +155,9 @@ def test_pages_write_symbols_with_the_notation_macros():
             continue
         text = _markdown_text(path)
         for name, pattern in spelled.items():
-            for hit in re.finditer(pattern + (r"(?![A-Za-z])" if name != "T" else ""), text):
+            for hit in re.finditer(
+                pattern + (r"(?![A-Za-z])" if name != "T" else ""), text
+            ):
                 line = text.count("\n", 0, hit.start()) + 1
                 offending.append(f"{path.relative_to(REPO)} line {line}: \\{name}")
     assert not offending, "write these with the macro:\n" + "\n".join(offending)
@@ -187,5 +189,7 @@ def test_teaching_plan_sessions_fit_90_minutes():
             f"{estimate:.0f} min estimated from {pages}"
         )
         assert stated + lab <= 90, f"teaching.md session {cells[0]}: {stated + lab} min"
-    chapters = {p.stem for p in read_toc_files() if p.suffix == ".ipynb"} - {"00_quickstart"}
+    chapters = {p.stem for p in read_toc_files() if p.suffix == ".ipynb"} - {
+        "00_quickstart"
+    }
     assert sorted(chapters - taught) == [], "pages no session teaches"

@@ -30,12 +30,16 @@ INLINE_MATH = re.compile(r"\$[^$]*\$")
 def reading_load(path: Path) -> tuple[int, int]:
     """(prose words, visible code lines) of a notebook; (words, 0) of a Markdown page."""
     if path.suffix != ".ipynb":
-        return len(WORD.findall(INLINE_MATH.sub(" ", path.read_text(encoding="utf-8")))), 0
+        return len(
+            WORD.findall(INLINE_MATH.sub(" ", path.read_text(encoding="utf-8")))
+        ), 0
     words = code = 0
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type == "markdown":
             words += len(WORD.findall(INLINE_MATH.sub(" ", cell.source)))
-        elif cell.cell_type == "code" and not HIDDEN & set(cell.metadata.get("tags", [])):
+        elif cell.cell_type == "code" and not HIDDEN & set(
+            cell.metadata.get("tags", [])
+        ):
             code += sum(1 for line in cell.source.splitlines() if line.strip())
     return words, code
 
