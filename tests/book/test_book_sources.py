@@ -193,3 +193,22 @@ def test_teaching_plan_sessions_fit_90_minutes():
         "00_quickstart"
     }
     assert sorted(chapters - taught) == [], "pages no session teaches"
+
+
+def test_no_prose_line_starts_with_a_plus():
+    """A wrapped line that starts with "+ " turns the rest of its paragraph into a list
+    item (the book writes lists with "-"); inside display maths it is harmless."""
+    offending = []
+    for path in read_toc_files():
+        in_math = in_fence = False
+        for number, line in enumerate(_markdown_text(path).splitlines(), 1):
+            stripped = line.strip()
+            if stripped.startswith("```"):
+                in_fence = not in_fence
+            if stripped.startswith("$$") or (stripped.endswith("$$") and in_math):
+                in_math = not in_math if stripped.count("$$") == 1 else in_math
+            if not in_math and not in_fence and re.match(r"\s*\+ ", line):
+                offending.append(
+                    f"{path.relative_to(REPO)} line {number}: {stripped[:50]}"
+                )
+    assert not offending, "\n".join(offending)
