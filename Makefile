@@ -16,7 +16,7 @@ JB_FLAGS := -W -n --keep-going --all
 # (tests/book/test_pdf.py) are single units of work (see tests/conftest.py).
 PYTEST_FLAGS ?= -n 2 --dist loadfile
 
-.PHONY: help book test check notebooks lab bench pdf clean distclean venv
+.PHONY: help book book-zh translations test check notebooks lab bench pdf pdf-zh clean distclean venv
 
 help:  ## show this help
 	@echo "Backpropagation, explained and tested"
@@ -43,6 +43,7 @@ venv: $(STAMP)  ## create .venv and install requirements.txt (done by every targ
 # `make book` re-executes every notebook (execute_notebooks: force in _config.yml) and
 # re-reads every page (--all), so the published HTML can never show stale outputs, and
 # fails on any warning, broken reference or notebook error.
+# The English edition; its pages link to the Chinese edition in _build/html/zh (make book-zh).
 book: $(STAMP)  ## build the HTML book into _build/html (executes every notebook)
 	$(JB) build . --path-output . $(JB_FLAGS)
 	@echo
@@ -94,6 +95,38 @@ pdf: $(STAMP)  ## build _build/pdf/backprop-book.pdf (needs chromium)
 	rm -rf $(BUILD)/pdf-src
 	$(JB) build . --builder singlehtml --path-output $(BUILD)/pdf-src $(JB_FLAGS)
 	$(PY) tests/tools/make_pdf.py $(BUILD)/pdf-src/_build/singlehtml $(BUILD)/pdf/backprop-book.pdf
+
+# The Chinese edition (中文版): the same notebooks and stored outputs, every message replaced
+# by its translation in locale/zh_CN (see _config.yml). Nothing is executed: the stored
+# outputs are the ones strict nbval proves in `make test`. The result goes next to the
+# English edition, into _build/html/zh/, and every page links to its twin.
+ZH_SRC := $(BUILD)/zh-src
+book-zh: $(STAMP)  ## build the Chinese edition into _build/html/zh (no execution)
+	rm -rf $(ZH_SRC) $(BUILD)/html/zh
+	$(PY) tests/tools/bookconfig.py $(ZH_SRC) --execute off --language zh_CN
+	$(JB) build . --config $(ZH_SRC)/_config.yml --path-output $(ZH_SRC) $(JB_FLAGS)
+	mkdir -p $(BUILD)/html && cp -r $(ZH_SRC)/_build/html $(BUILD)/html/zh
+	@echo
+	@echo "Chinese edition built: open $(CURDIR)/$(BUILD)/html/zh/index.html"
+
+pdf-zh: $(STAMP)  ## build _build/pdf/backprop-book.zh.pdf (needs chromium)
+	rm -rf $(BUILD)/pdf-zh-src
+	$(PY) tests/tools/bookconfig.py $(BUILD)/pdf-zh-src --execute off --language zh_CN
+	$(JB) build . --builder singlehtml --config $(BUILD)/pdf-zh-src/_config.yml \
+	  --path-output $(BUILD)/pdf-zh-src $(JB_FLAGS)
+	$(PY) tests/tools/make_pdf.py $(BUILD)/pdf-zh-src/_build/singlehtml $(BUILD)/pdf/backprop-book.zh.pdf
+
+# After changing English text: extract every message again and merge it into the
+# catalogues. New messages arrive untranslated, changed ones fuzzy (with the old
+# translation kept as a hint); the tests fail until someone translates them.
+GETTEXT_SRC := $(BUILD)/gettext-src
+translations: $(STAMP)  ## update the Chinese catalogues in locale/ after English text changed
+	rm -rf $(GETTEXT_SRC)
+	$(PY) tests/tools/bookconfig.py $(GETTEXT_SRC) --execute off
+	$(JB) build . --config $(GETTEXT_SRC)/_config.yml --path-output $(GETTEXT_SRC) \
+	  --builder custom --custom-builder gettext --all
+	rm -f $(GETTEXT_SRC)/_build/gettext/book/api.pot
+	$(BIN)/sphinx-intl update -p $(GETTEXT_SRC)/_build/gettext -l zh_CN -d locale -w 79
 
 clean:  ## remove build outputs and caches (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache .hypothesis .jupyter_cache .ruff_cache

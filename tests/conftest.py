@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tools.bookconfig import venv_script, write_config
 from tools.toc import REPO, read_toc_files, read_toc_notebooks
 
 TESTS = REPO / "tests"
@@ -115,13 +115,9 @@ class BuiltBook:
         return f"BuiltBook(returncode={self.returncode}, html={str(self.html)!r})"
 
 
-def venv_script(name: str) -> str:
-    """A console script installed next to the running interpreter (the venv's bin/)."""
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() else name
-
-
-def build_book(out: Path, builder: str = "html") -> BuiltBook:
+def build_book(
+    out: Path, builder: str = "html", language: str | None = None
+) -> BuiltBook:
     """Build the whole book into ``out`` with warnings as errors, nitpicky (``-n``).
 
     Execution mode: ``off`` by default (the stored outputs are rendered), because strict
@@ -129,17 +125,10 @@ def build_book(out: Path, builder: str = "html") -> BuiltBook:
     reproduces the stored outputs exactly; executing them again here would double the
     cost of ``make test``. ``BOOK_EXECUTE=force`` makes this build execute too (as
     ``make book`` always does). The mode is set in a copy of ``_config.yml`` written to
-    ``out``; paths in that copy are relative to ``out``, so ``local_extensions`` paths
-    are made absolute.
+    ``out`` (tests/tools/bookconfig.py); ``language="zh_CN"`` builds the Chinese edition.
     """
     mode = os.environ.get("BOOK_EXECUTE", "off")
-    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("execute", {})["execute_notebooks"] = mode
-    local_extensions = config.get("sphinx", {}).get("local_extensions") or {}
-    for name, path in local_extensions.items():
-        local_extensions[name] = str((REPO / path).resolve())
-    config_file = out / "_config.yml"
-    config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    config_file = write_config(out, execute=mode, language=language)
     cmd = [
         venv_script("jupyter-book"),
         "build",
@@ -169,9 +158,31 @@ def build_book(out: Path, builder: str = "html") -> BuiltBook:
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> BuiltBook:
-    """The HTML book, built once per session (see ``build_book``)."""
-    return build_book(tmp_path_factory.mktemp("book"))
+def built_books(tmp_path_factory) -> dict[str, BuiltBook]:
+    """Both editions, built once per session (see ``build_book``) and laid out as they are
+    published: the Chinese edition in the ``zh/`` folder of the English one."""
+    english = build_book(tmp_path_factory.mktemp("book"))
+    chinese = build_book(tmp_path_factory.mktemp("book-zh"), language="zh_CN")
+    if english.html.is_dir() and chinese.html.is_dir():
+        shutil.copytree(chinese.html, english.html / "zh")
+    return {
+        "en": english,
+        "zh_CN": BuiltBook(
+            chinese.returncode, chinese.log, english.html / "zh", chinese.execute_mode
+        ),
+    }
+
+
+@pytest.fixture(scope="session")
+def built_book(built_books) -> BuiltBook:
+    """The English HTML book, with the Chinese edition in its ``zh/`` folder."""
+    return built_books["en"]
+
+
+@pytest.fixture(scope="session")
+def built_book_zh(built_books) -> BuiltBook:
+    """The Chinese edition (中文版), as published in the English book's ``zh/`` folder."""
+    return built_books["zh_CN"]
 
 
 @pytest.fixture(scope="session")

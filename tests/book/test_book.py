@@ -6,6 +6,7 @@ The build runs once per session (``built_book`` in conftest.py) and its HTML is 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -24,26 +25,52 @@ NOISE = re.compile(
 )
 
 
-def test_build_succeeds(built_book):
-    returncode, log = built_book.returncode, built_book.log
+EDITIONS = ["en", "zh_CN"]
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_build_succeeds(built_books, edition):
+    returncode, log = built_books[edition].returncode, built_books[edition].log
     assert returncode == 0, (
-        f"jupyter-book build failed (exit {returncode}):\n{log[-6000:]}"
+        f"jupyter-book build ({edition}) failed (exit {returncode}):\n{log[-6000:]}"
     )
 
 
-def test_build_has_no_warnings(built_book):
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_build_has_no_warnings(built_books, edition):
     problems = [
         line
-        for line in built_book.log.splitlines()
+        for line in built_books[edition].log.splitlines()
         if PROBLEM.search(line) and not NOISE.search(line)
     ]
-    assert not problems, "the book build reported:\n" + "\n".join(problems[:50])
+    assert not problems, f"the {edition} build reported:\n" + "\n".join(problems[:50])
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("path", read_toc_files(), ids=docname)
+def test_every_toc_page_is_built(built_books, edition, path):
+    page = built_books[edition].html / f"{docname(path)}.html"
+    assert page.is_file(), f"{page.name} missing from the {edition} book"
+
+
+EDITION_LINK = re.compile(
+    r'<p class="edition-link"><a href="([^"]+)" hreflang="([^"]+)"'
+)
+HTML_LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 
 
 @pytest.mark.parametrize("path", read_toc_files(), ids=docname)
-def test_every_toc_page_is_built(built_book, path):
-    page = built_book.html / f"{docname(path)}.html"
-    assert page.is_file(), f"{page.name} missing from the built book"
+def test_every_page_links_to_its_twin_in_the_other_edition(built_book, path):
+    """English book/x.html links to zh/book/x.html, which is Chinese and links back."""
+    english = built_book.html / f"{docname(path)}.html"
+    link = EDITION_LINK.search(english.read_text(encoding="utf-8"))
+    assert link and link.group(2) == "zh-CN", f"{english.name}: no link to the 中文版"
+    chinese = (english.parent / link.group(1)).resolve()
+    assert chinese == (built_book.html / "zh" / f"{docname(path)}.html").resolve()
+    text = chinese.read_text(encoding="utf-8")
+    assert HTML_LANG.search(text).group(1) == "zh-CN", f"{chinese} is not Chinese"
+    back = EDITION_LINK.search(text)
+    assert back and (chinese.parent / back.group(1)).resolve() == english.resolve()
 
 
 def test_mathjax_is_served_locally(built_book):
@@ -81,3 +108,15 @@ def test_every_notebook_page_has_binder_and_colab_links(built_book):
         colab = f"{buttons['colab_url']}/github/{org}/{repo}/blob/{branch}/{path}"
         for name, url in (("Binder", binder), ("Colab", colab)):
             assert f'href="{url}"' in html, f"{path}: no {name} link to {url}"
+
+
+def test_chinese_edition_search_segments_chinese_words(built_book_zh):
+    """Sphinx's Chinese search splits text into words with jieba: the index must hold
+    Chinese words of two or more characters (whitespace splitting would give sentences)."""
+    text = (built_book_zh.html / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    words = [w for w in index["terms"] if re.fullmatch(r"[\u4e00-\u9fff]{2,8}", w)]
+    assert {"梯度", "损失", "反向"} <= set(words), (
+        "Chinese search index lacks 梯度/损失"
+    )
+    assert len(words) > 1000, f"only {len(words)} Chinese words in the search index"

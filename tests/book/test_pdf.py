@@ -1,7 +1,8 @@
 """The PDF handout (``make pdf``): the whole book in one PDF, printed by headless Chromium.
 
-The single-page HTML build (Sphinx ``singlehtml``, built like the HTML book of the test
-session, with execution off; see ``build_book`` in conftest.py) is printed by
+Both editions are printed, English and Chinese (``make pdf-zh``). The single-page HTML
+build (Sphinx ``singlehtml``, built like the HTML book of the test session, with execution
+off; see ``build_book`` in conftest.py) is printed by
 ``tests/tools/make_pdf.py`` into a temporary directory. The PDF must exist, have a
 sensible number of pages, and its text (``pdftotext -raw``) must contain the book's title
 and the title of every page of the table of contents, including the Chinese part of the
@@ -25,7 +26,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tools.bookconfig import TITLES
 from tools.browser import INSTALL_HINT, find_chromium
+from tools.i18n import CATALOGUES, UNTRANSLATED_PAGES, read_catalogue
 from tools.make_pdf import main as make_pdf
 from tools.toc import REPO, docname, read_toc_files
 
@@ -96,6 +99,7 @@ def printed_fragments(title: str) -> list[str]:
 
 @dataclass
 class PrintedBook:
+    language: str
     pdf: Path
     returncode: int  # of make_pdf.main
     output: str  # what make_pdf printed
@@ -106,14 +110,31 @@ class PrintedBook:
         return f"PrintedBook(pdf={str(self.pdf)!r}, pages={self.pages})"
 
 
-@pytest.fixture(scope="module")
-def printed(book_builder, tmp_path_factory) -> PrintedBook:
+def translated_title(path: Path, language: str) -> str:
+    """A page's title in an edition: the source title, or its translation in the page's
+    message catalogue (locale/)."""
+    title = page_title(path)
+    if language == "en" or docname(path) in UNTRANSLATED_PAGES:
+        return title
+    catalogue = read_catalogue(CATALOGUES / f"{docname(path)}.po")
+    translated = next(m.string for m in catalogue if m.id == title)
+    # Markdown escapes: the title "1\. 背景" prints as "1. 背景"
+    return re.sub(r"\\(.)", r"\1", translated)
+
+
+@pytest.fixture(scope="module", params=["en", "zh_CN"])
+def printed(book_builder, tmp_path_factory, request) -> PrintedBook:
+    language = request.param
     _require(find_chromium() is not None, INSTALL_HINT)
     _require(
         bool(shutil.which("pdftotext") and shutil.which("pdfinfo")),
         "pdftotext/pdfinfo not found: apt-get install -y poppler-utils",
     )
-    book = book_builder(tmp_path_factory.mktemp("pdf"), builder="singlehtml")
+    book = book_builder(
+        tmp_path_factory.mktemp("pdf"),
+        builder="singlehtml",
+        language=None if language == "en" else language,
+    )
     if book.returncode != 0:
         pytest.fail(
             f"the single-page HTML build failed (exit {book.returncode}):\n"
@@ -123,7 +144,7 @@ def printed(book_builder, tmp_path_factory) -> PrintedBook:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         returncode = make_pdf(str(book.html), str(pdf))
-    printed = PrintedBook(pdf, returncode, out.getvalue())
+    printed = PrintedBook(language, pdf, returncode, out.getvalue())
     if not pdf.is_file():
         pytest.fail(f"make_pdf.py wrote no PDF (exit {returncode}):\n{printed.output}")
     # -raw: the order in which Chromium drew the text. pdftotext's default reading-order
@@ -155,12 +176,13 @@ def test_page_count_is_sensible(printed):
 
 def test_pdf_has_the_book_title(printed):
     title = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))["title"]
+    title = TITLES.get(printed.language, title)
     assert comparable(title) in comparable(printed.text), f"{title!r} not in the PDF"
 
 
 @pytest.mark.parametrize("path", TOC_FILES, ids=docname)
 def test_pdf_has_every_page_title(printed, path):
-    title = page_title(path)
+    title = translated_title(path, printed.language)
     text = comparable(printed.text)
     missing = [part for part in printed_fragments(title) if part not in text]
     assert not missing, (
