@@ -122,10 +122,7 @@ pdf-zh: $(STAMP)  ## build _build/pdf/backprop-book.zh.pdf (needs chromium)
 GETTEXT_SRC := $(BUILD)/gettext-src
 translations: $(STAMP)  ## update the Chinese catalogues in locale/ after English text changed
 	rm -rf $(GETTEXT_SRC)
-	$(PY) tests/tools/bookconfig.py $(GETTEXT_SRC) --execute off
-	$(JB) build . --config $(GETTEXT_SRC)/_config.yml --path-output $(GETTEXT_SRC) \
-	  --builder custom --custom-builder gettext --all
-	rm -f $(GETTEXT_SRC)/_build/gettext/book/api.pot
+	$(PY) tests/tools/i18n.py extract $(GETTEXT_SRC)
 	$(BIN)/sphinx-intl update -p $(GETTEXT_SRC)/_build/gettext -l zh_CN -d locale -w 79
 
 clean:  ## remove build outputs and caches (keeps .venv)

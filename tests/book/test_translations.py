@@ -20,17 +20,15 @@ the English one in test_book.py, test_browser.py and test_pdf.py.
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
-from tools.bookconfig import venv_script, write_config
 from tools.i18n import (
     CATALOGUES,
     MATH,
-    UNTRANSLATED_PAGES,
     catalogue_paths,
     docname,
+    extract,
     kept_tokens,
     read_catalogue,
 )
@@ -64,39 +62,13 @@ def _glossary_terms() -> set[str]:
 def extracted(tmp_path_factory) -> dict[str, set[str]]:
     """The messages of the current English pages, by page, as ``make translations``
     extracts them."""
-    out = tmp_path_factory.mktemp("gettext")
-    config = write_config(out, execute="off")
-    proc = subprocess.run(
-        [
-            venv_script("jupyter-book"),
-            "build",
-            str(REPO),
-            "--config",
-            str(config),
-            "--path-output",
-            str(out),
-            "--builder",
-            "custom",
-            "--custom-builder",
-            "gettext",
-            "--all",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    from babel.messages.pofile import read_po
-
-    pots = {}
-    for pot in sorted((out / "_build" / "gettext").rglob("*.pot")):
-        name = pot.relative_to(out / "_build" / "gettext").with_suffix("").as_posix()
-        if name in UNTRANSLATED_PAGES:
-            continue
-        with pot.open("rb") as handle:
-            pots[name] = {m.id for m in read_po(handle) if m.id}
-    return pots
+    pots = extract(tmp_path_factory.mktemp("gettext"))
+    return {
+        pot.relative_to(pots).with_suffix("").as_posix(): {
+            m.id for m in read_catalogue(pot) if m.id
+        }
+        for pot in sorted(pots.rglob("*.pot"))
+    }
 
 
 def test_every_page_has_a_catalogue(extracted):

@@ -5,18 +5,28 @@ entry of the book as a message; a translator fills in its ``msgstr``. What a tra
 keep unchanged is what the reader's browser or the build resolves, not words: inline maths,
 inline code, the targets of cross-references and citations, and link URLs.
 ``kept_tokens`` lists them, and a translation is faithful when its list equals the source's.
+
+    python tests/tools/i18n.py extract OUT   # the current messages, as OUT/<page>.pot
+
+``make translations`` merges what ``extract`` writes into the catalogues; the tests compare
+the catalogues with it.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from tools.toc import REPO
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.bookconfig import venv_script, write_config  # noqa: E402
+from tools.toc import REPO  # noqa: E402
 
 LOCALE = REPO / "locale"
 LANGUAGE = "zh_CN"
@@ -66,3 +76,29 @@ def docname(path: Path) -> str:
 def read_catalogue(path: Path) -> Catalog:
     with path.open("rb") as handle:
         return read_po(handle)
+
+
+def extract(out: Path) -> Path:
+    """Extract the messages of the current English pages (Sphinx's gettext builder) into
+    ``out``; return the folder of the ``.pot`` files, without the untranslated pages."""
+    config = write_config(out, execute="off")
+    command = [venv_script("jupyter-book"), "build", str(REPO), "--config", str(config)]
+    command += ["--path-output", str(out), "--builder", "custom"]
+    command += ["--custom-builder", "gettext", "--all"]
+    proc = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=900
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"gettext extraction failed:\n{proc.stdout[-3000:]}{proc.stderr}"
+        )
+    pots = out / "_build" / "gettext"
+    for page in UNTRANSLATED_PAGES:
+        (pots / f"{page}.pot").unlink(missing_ok=True)
+    return pots
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "extract":
+        sys.exit("usage: python tests/tools/i18n.py extract OUT")
+    print(extract(Path(sys.argv[2]).resolve()))
