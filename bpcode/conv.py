@@ -23,9 +23,9 @@ pass is therefore that of a Dense layer (the book's BP2–BP4), followed by col2
   and since patch pixel (i, j) of window (h, w) is input pixel (h·s + i, w·s + j),
   ∂𝓛/∂Xp is the sum of these patch gradients put back where the patches came from
   (col2im, a scatter-add over the k² offsets (i, j), see :func:`window_offsets`);
-  ∂𝓛/∂X is ∂𝓛/∂Xp without the padding. This equals the "full" convolution of δ
-  (dilated by the stride, padded by k − 1) with the flipped kernel, computed without
-  the zeros: the tests check one against the other.
+  ∂𝓛/∂X is ∂𝓛/∂Xp without the padding. This equals the full convolution of δ with
+  the kernel, i.e. the correlation of δ (dilated by the stride, padded by k − 1) with
+  the flipped kernel, computed without the zeros: the tests check one against the other.
 
 The pooling layers take the same windows and reduce each to one number (its maximum or
 its mean); their backward passes send each output's gradient back to the window it came
@@ -62,7 +62,16 @@ def patches(X: np.ndarray, k: int, stride: int) -> np.ndarray:
     ndarray of shape (n_samples, channels, H_out, W_out, k, k)
         ``patches(X, k, s)[n, c, h, w, i, j] == X[n, c, h·s + i, w·s + j]``, with
         H_out = ⌊(H − k) / s⌋ + 1 and W_out likewise. Read-only.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a NumPy array.
+    ValueError
+        If ``X`` is not 4-D, ``k`` or ``stride`` is not a positive integer, or the
+        window is larger than the images.
     """
+    _check_windows(X, k, stride, "patches", "window")
     return sliding_window_view(X, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
 
 
@@ -80,7 +89,17 @@ def correlate(X: np.ndarray, K: np.ndarray, stride: int = 1) -> np.ndarray:
     Returns
     -------
     ndarray of shape (n_samples, out_channels, H_out, W_out)
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``K`` is not a NumPy array.
+    ValueError
+        If the shapes do not fit: ``X`` not 4-D, ``K`` not square kernels of
+        ``X.shape[1]`` input channels, a kernel larger than the images, or ``stride``
+        not a positive integer.
     """
+    _check_kernels(X, K, stride, "correlate")
     U = patches(X, K.shape[-1], stride)  # (n, c, h, w, i, j)
     return np.einsum("nchwij,ocij->nohw", U, K, optimize=True)  # one matrix product
 
@@ -95,9 +114,20 @@ def window_offsets(
     (n, C, H_out, W_out). A backward pass adds each window's gradient there, offset by
     offset; windows that overlap thus add up.
 
+    Parameters
+    ----------
+    k : int
+        Window size.
+    stride : int
+        Step s between windows.
+    H_out, W_out : int
+        Number of windows down and across (the output's height and width).
+
     Returns
     -------
-    list of (i, j, rows, cols), the offsets in row-major order
+    list of (int, int, slice, slice)
+        ``(i, j, rows, cols)`` for the k² offsets in row-major order: rows i, i + s,
+        ..., i + s·(H_out − 1) and likewise cols.
     """
     s = stride
     return [
@@ -105,6 +135,40 @@ def window_offsets(
         for i in range(k)
         for j in range(k)
     ]
+
+
+def _check_windows(X: object, k: object, stride: object, where: str, what: str) -> None:
+    """Raise unless k × k windows every ``stride`` pixels can be taken from images X."""
+    if not isinstance(X, np.ndarray):
+        raise TypeError(
+            f"{where}: X must be a NumPy array of shape (n_samples, channels, H, W), "
+            f"got {type(X).__name__}"
+        )
+    k = check_positive_int(k, f"the {what} size k", where)
+    check_positive_int(stride, "stride", where)
+    problem = _image_error(X.shape, None, k, 0, what)
+    if problem is not None:
+        raise ValueError(f"{where}: {problem}")
+
+
+def _check_kernels(X: object, K: object, stride: object, where: str) -> None:
+    """Raise unless the kernels K can be correlated with the images X."""
+    if not isinstance(K, np.ndarray):
+        raise TypeError(
+            f"{where}: K must be a NumPy array of shape (out_channels, in_channels, "
+            f"k, k), got {type(K).__name__}"
+        )
+    if K.ndim != 4 or K.shape[2] != K.shape[3]:
+        raise ValueError(
+            f"{where}: K must have shape (out_channels, in_channels, k, k), square "
+            f"kernels, got shape {K.shape}"
+        )
+    _check_windows(X, K.shape[-1], stride, where, "kernel")
+    if K.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"{where}: the kernels take {K.shape[1]} input channels (K of shape "
+            f"{K.shape}), the images have {X.shape[1]} (X of shape {X.shape})"
+        )
 
 
 def _check_non_negative_int(value: object, name: str, where: str) -> int:
@@ -355,6 +419,18 @@ class MaxPool2D(Pool2D):
 
         There ``max`` switches from one input to the other: a kink, where a finite
         difference of size ``radius`` can disagree with the gradient (a tie is a kink).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, channels, H, W)
+            The input of this layer (not of the network).
+        radius : float
+            The step of the finite difference, or a multiple of it.
+
+        Returns
+        -------
+        int
+            The number of windows, over all samples and channels; 0 for 1 × 1 windows.
         """
         if self.kernel_size == 1:
             return 0  # a 1 × 1 window is the identity

@@ -259,6 +259,7 @@ def decode(ids: object, vocab: str) -> str:
     Parameters
     ----------
     ids : array-like of int, shape (m,)
+        Each in [0, len(vocab)); an empty sequence gives "".
     vocab : str
 
     Returns
@@ -353,7 +354,8 @@ class _CountModel:
         if V**self.order >= 2**62:  # the codes of the n-grams must fit in int64
             raise ValueError(
                 f"{self!r}.fit: with an alphabet of {V} characters the n-gram codes "
-                f"would not fit in int64; use an order below {self.order}"
+                f"would not fit in int64 (V**order must be below 2**62); "
+                f"{_order_limit(V)}"
             )
         arr = _as_ids(ids, V, f"{self!r}.fit", "ids", ndim=1)
         if len(arr) < self.order:
@@ -666,13 +668,20 @@ def _codes(windows: np.ndarray, V: int) -> np.ndarray:
     return code
 
 
+def _order_limit(V: int) -> str:
+    """Which orders an alphabet of V characters allows: V**order must be below 2**62."""
+    largest = 0
+    while V ** (largest + 1) < 2**62:
+        largest += 1
+    if largest == 0:
+        return f"no order fits an alphabet of {V} characters"
+    return f"the largest order for {V} characters is {largest}"
+
+
 def _ngram_codes(ids: np.ndarray, order: int, V: int) -> np.ndarray:
     """Codes of all n-grams of length ``order`` in ``ids``, in text order."""
     if V**order >= 2**62:
-        raise ValueError(
-            f"an alphabet of {V} characters allows n-grams of length < "
-            f"{int(62 * math.log(2) / math.log(V)) + 1}, got {order}"
-        )
+        raise ValueError(f"n-grams of length {order}: {_order_limit(V)}")
     windows = np.lib.stride_tricks.sliding_window_view(ids, order)
     return _codes(windows, V)
 
@@ -772,6 +781,10 @@ def sample(
             f"sample: prompt must be a non-empty 1-D integer array, got shape "
             f"{ids.shape} and dtype {ids.dtype}"
         )
+    if ids.min() < 0:
+        raise ValueError(
+            f"sample: prompt ids must be non-negative (character ids), got {ids.min()}"
+        )
     n_new = check_positive_int(n_new, "n_new", "sample")
     if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
         raise TypeError(f"sample: temperature must be a number, got {temperature!r}")
@@ -781,15 +794,10 @@ def sample(
     out = list(ids.astype(np.intp))
     V = None
     for step in range(n_new):
-        p = np.asarray(next_probs(np.array(out)), dtype=np.float64)
-        if p.ndim != 1 or not np.all(np.isfinite(p)) or np.any(p < 0):
-            raise ValueError(
-                f"sample, step {step}: next_probs must return a 1-D array of "
-                f"non-negative finite numbers, got shape {p.shape}"
-            )
+        p = _as_distribution(next_probs(np.array(out)), f"sample, step {step}")
         if V is None:  # the first distribution fixes the alphabet
             V = len(p)
-            if ids.min() < 0 or ids.max() >= V:
+            if ids.max() >= V:
                 raise ValueError(
                     f"sample: prompt ids must lie in [0, {V}) for a model with {V} "
                     f"characters, got values from {ids.min()} to {ids.max()}"
@@ -808,12 +816,39 @@ def sample(
     return np.array(out, dtype=np.intp)
 
 
+def _as_distribution(result: object, where: str) -> np.ndarray:
+    """What ``next_probs`` returned, as a float64 vector, or a clear error."""
+    expected = "a 1-D array of non-negative finite numbers"
+    try:
+        p = np.asarray(result)
+    except ValueError:  # a ragged nested list
+        raise ValueError(f"{where}: next_probs must return {expected}") from None
+    if p.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where}: next_probs must return numbers ({expected}), got "
+            f"{type(result).__name__} of dtype {p.dtype}"
+        )
+    p = p.astype(np.float64)
+    if p.ndim != 1 or not np.all(np.isfinite(p)) or np.any(p < 0):
+        raise ValueError(
+            f"{where}: next_probs must return {expected}, got shape {p.shape}"
+        )
+    if p.size == 0:
+        raise ValueError(
+            f"{where}: next_probs returned an empty vector, expected one probability "
+            "per character"
+        )
+    return p
+
+
 def _sharpen(p: np.ndarray, temperature: float) -> np.ndarray:
     """p ** (1 / temperature), normalised; computed in logs so that nothing underflows."""
     if temperature == 1.0:
         return p / p.sum()
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         logp = np.log(p) / temperature
+        if not np.isfinite(logp.max()):  # 1 / temperature so large that it overflowed
+            logp = (np.log(p) - np.log(p.max())) / temperature  # the largest: 0
     logp -= logp.max()
     q = np.exp(logp)
     return q / q.sum()
@@ -842,11 +877,23 @@ def _vocab_index(vocab: object, where: str) -> dict[str, int]:
 
 
 def _as_ids(ids: object, V: int, where: str, name: str, *, ndim: int) -> np.ndarray:
-    arr = np.asarray(ids)
-    if arr.dtype.kind not in "iu":
+    """``ids`` as an int64 array of ``ndim`` axes with entries in [0, V), or a clear error.
+
+    An empty array of any dtype counts as ids (NumPy makes ``[]`` float64).
+    """
+    shape = "a 1-D integer array" if ndim == 1 else "a rectangular (n, L) integer array"
+    try:
+        arr = np.asarray(ids)
+    except ValueError:  # a ragged nested list
+        raise ValueError(
+            f"{where}: {name} must be {shape}, got rows of different lengths"
+        ) from None
+    if arr.size and arr.dtype.kind not in "iu":
         raise TypeError(f"{where}: {name} must be integer ids, got dtype {arr.dtype}")
     if arr.ndim != ndim:
-        raise ValueError(f"{where}: {name} must be {ndim}-D, got shape {arr.shape}")
+        raise ValueError(
+            f"{where}: {name} must be {ndim}-D ({shape}), got shape {arr.shape}"
+        )
     if arr.size and (arr.min() < 0 or arr.max() >= V):
         raise ValueError(
             f"{where}: {name} must lie in [0, {V}), got values from {arr.min()} "

@@ -598,17 +598,50 @@ class Sequential(Layer):
             raise type(error)(f"Sequential, layer 0 {error}") from None
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
+        in_shape = X.shape
         for i, layer in enumerate(self.layers):
             if i > 0:
                 problem = layer._input_error(X.shape)
                 if problem is not None:
-                    raise ValueError(
-                        f"Sequential, layer {i} {layer!r}: {problem} from "
-                        f"layer {i - 1} {self.layers[i - 1]!r}"
-                    )
+                    raise ValueError(self._shape_error(i, problem, X.shape, in_shape))
             X = layer._recorded_forward(X)
         self._record_layers_inside()
         return X
+
+    def _shape_error(
+        self, i: int, problem: str, shape: tuple[int, ...], in_shape: tuple[int, ...]
+    ) -> str:
+        """The message for layer i rejecting an output of ``shape`` from the layer below.
+
+        Behind an Embedding (and activations) the mistake is usually in the token ids or
+        in the Embedding, not in the layer that noticed it: the message says so.
+        """
+        layer, below, first = self.layers[i], self.layers[i - 1], self.layers[0]
+        where = f"Sequential, layer {i} {layer!r}"
+        message = f"{where}: {problem} from layer {i - 1} {below!r}"
+        if not isinstance(first, Embedding) or not first.concatenate:
+            return message
+        if not all(isinstance(middle, Activation) for middle in self.layers[1:i]):
+            return message
+        k, d = in_shape[1], first.dim
+        n = shape[0]
+        if layer._input_error((n, k, d)) is None and layer._input_error((n, d)):
+            # a layer for sequences only (recurrent, attention)
+            return (
+                f"{where}: expected a sequence of vectors (n_samples, T, {d}), got "
+                f"shape {shape} from "
+                f"layer 0 {first!r}, which concatenates the {k} vectors of each "
+                f"sample; use Embedding({first.vocab_size}, {d}, concatenate=False) "
+                f"to pass them on as a sequence of shape (n_samples, {k}, {d})"
+            )
+        if layer.n_in is not None and layer.n_in % d == 0:
+            wanted = layer.n_in // d
+            return (
+                f"{message}: the network takes contexts of {wanted} "
+                f"id{'s' * (wanted != 1)} ({wanted} × {d} = {layer.n_in} values), "
+                f"got {k} per row"
+            )
+        return message
 
     def _backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         for layer in reversed(self.layers):

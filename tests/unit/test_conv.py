@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import bpcode
 from bpcode import SGD, Dense, ReLU, Sequential, SoftmaxCrossEntropy, gradient_check
-from bpcode.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D, correlate
+from bpcode.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D, correlate, patches
 
 TOL = 1e-7
 
@@ -135,6 +135,13 @@ def test_conv2d_gradients_are_the_textbook_convolutions(stride, padding, size):
     D_full = np.pad(D, ((0, 0), (0, 0), (k - 1, k - 1), (k - 1, k - 1)))
     dXp = correlate(D_full, conv.W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
     np.testing.assert_allclose(dX, dXp[:, :, p : p + size, p : p + size], atol=1e-12)
+    # which is the full convolution of D with the kernel itself, not flipped:
+    # (D ∗ W)[u, v] = Σ_{h, w} D[h, w] · W[u − h, v − w], each δ spread over a k × k block
+    full = np.zeros(dXp.shape)
+    for h, w in np.ndindex(*D.shape[2:]):
+        block = np.einsum("no,ocij->ncij", D[:, :, h, w], conv.W)
+        full[:, :, h : h + k, w : w + k] += block
+    np.testing.assert_allclose(dXp, full, rtol=0, atol=1e-12)
     # and the input gradient is the adjoint of the (linear) map X -> X ⋆ W
     conv.b = np.zeros(3)
     E = rng.normal(size=X.shape)
@@ -332,6 +339,85 @@ def test_pooling_rejects_bad_input_and_arguments(Pool):
         Pool(2, stride=0)
     assert repr(Pool(2)) == f"{Pool.__name__}(k=2, stride=2)"
     assert repr(Pool(3, stride=1)) == f"{Pool.__name__}(k=3, stride=1)"
+
+
+@pytest.mark.parametrize(
+    "X_shape, K_shape, stride, error, fragment",
+    [
+        ((1, 1, 3, 3), (1, 2, 2, 2), 1, ValueError, r"take 2 input channels.*have 1"),
+        ((1, 1, 3, 3), (1, 1, 3, 1), 1, ValueError, r"square kernels.*\(1, 1, 3, 1\)"),
+        (
+            (1, 1, 3, 3),
+            (1, 1, 2),
+            1,
+            ValueError,
+            r"\(out_channels, in_channels, k, k\)",
+        ),
+        (
+            (1, 1, 3, 3),
+            (1, 1, 4, 4),
+            1,
+            ValueError,
+            r"kernel 4×4 is larger than .* 3×3",
+        ),
+        ((1, 3, 3), (1, 1, 2, 2), 1, ValueError, r"got shape \(1, 3, 3\).*X\[None\]"),
+        ((3, 3), (1, 1, 2, 2), 1, ValueError, r"\(n_samples, channels, H, W\)"),
+        (
+            (1, 1, 3, 3),
+            (1, 1, 2, 2),
+            0,
+            ValueError,
+            "stride must be a positive integer",
+        ),
+        (
+            (1, 1, 3, 3),
+            (1, 1, 2, 2),
+            -1,
+            ValueError,
+            "stride must be a positive integer",
+        ),
+        (
+            (1, 1, 3, 3),
+            (1, 1, 0, 0),
+            1,
+            ValueError,
+            "size k must be a positive integer",
+        ),
+    ],
+)
+def test_correlate_checks_the_shapes(X_shape, K_shape, stride, error, fragment):
+    with pytest.raises(error, match=fragment) as e:
+        correlate(np.ones(X_shape), np.ones(K_shape), stride)
+    assert str(e.value).startswith("correlate: ")
+    with pytest.raises(TypeError, match="correlate: K must be a NumPy array"):
+        correlate(np.ones((1, 1, 3, 3)), [[[[1.0]]]])
+
+
+def test_patches_checks_its_arguments():
+    X = np.arange(9.0).reshape(1, 1, 3, 3)
+    for k, stride, fragment in [
+        (2, 0, "stride must be a positive integer, got 0"),
+        (2, -1, "stride must be a positive integer, got -1"),
+        (0, 1, "k must be a positive integer, got 0"),
+        (4, 1, "window 4×4 is larger than the input image 3×3"),
+    ]:
+        with pytest.raises(ValueError, match=f"patches: .*{fragment}"):
+            patches(X, k, stride)
+    with pytest.raises(ValueError, match=r"patches: .*got shape \(3, 3\)"):
+        patches(X[0, 0], 2, 1)
+    with pytest.raises(TypeError, match="patches: X must be a NumPy array"):
+        patches(X.tolist(), 2, 1)
+    assert patches(X, 3, 1).shape == (1, 1, 1, 1, 3, 3)  # a window as large as X
+
+
+def test_window_offsets_and_count_near_kinks_document_their_arguments():
+    from bpcode.conv import window_offsets
+
+    for f in (window_offsets, MaxPool2D.count_near_kinks):
+        assert "Parameters\n" in f.__doc__ and "Returns\n" in f.__doc__
+    assert "X : array-like of shape (n_samples, channels, H, W)" in (
+        MaxPool2D.count_near_kinks.__doc__
+    )
 
 
 def test_flatten_rejects_one_value_per_sample():

@@ -498,6 +498,34 @@ def test_width_after_an_embedding_is_checked_in_the_forward_pass():
     assert model.forward(np.array([[0, 1, 2], [3, 4, 0]])).shape == (2, 1)
 
 
+def test_a_context_of_the_wrong_length_is_named_as_such():
+    from bpcode.language import window_mlp
+
+    model = window_mlp(5, 3, rng=0)  # contexts of 3 ids, 16 numbers each
+    ids = np.zeros((2, 4), dtype=int)
+    for call in (
+        lambda: model.forward(ids),
+        lambda: fit(model, SoftmaxCrossEntropy(), SGD(model), ids, [0, 1], epochs=1),
+    ):
+        with pytest.raises(ValueError, match=r"Dense\(48 -> 64\)") as info:
+            call()
+        assert_mentions(info, "contexts of 3 ids", "got 4 per row", "(2, 64)")
+
+
+def test_a_concatenating_embedding_before_a_recurrent_layer_names_the_option():
+    from bpcode.recurrent import RNN
+
+    model = Sequential([Embedding(5, 3, rng=0), Tanh(), RNN(3, 4, rng=1)])
+    with pytest.raises(ValueError, match=r"layer 2 RNN\(3 -> 4\)") as info:
+        model.forward(np.zeros((2, 4), dtype=int))
+    assert_mentions(info, "concatenate=False", "(2, 12)", "(n_samples, 4, 3)")
+    assert "X[None]" not in str(
+        info.value
+    )  # the hint for a single sequence: wrong here
+    fixed = Sequential([Embedding(5, 3, rng=0, concatenate=False), RNN(3, 4, rng=1)])
+    assert fixed.forward(np.zeros((2, 4), dtype=int)).shape == (2, 4, 4)
+
+
 def test_the_layers_of_a_network_cannot_be_changed_after_building(net):
     # Sequential checks widths and reused layers once, when it is built: its layers are a
     # tuple, so a layer cannot be swapped in (or appended) behind those checks' back

@@ -145,3 +145,124 @@ def test_standard_error_and_spread_map():
         standard_error(0.5, 0)
     bits = nats_to_bits(Spread((np.log(2.0), np.log(4.0))))
     assert isinstance(bits, Spread) and bits.values == pytest.approx((1.0, 2.0))
+
+
+def _checkpoint_models(stops, rng):
+    """The model's output on X after each stop of ``checkpoints(..., stops, rng=rng)``."""
+    from bpcode import SGD, Dense, MSELoss, Sequential, Tanh
+    from bpcode.experiments import checkpoints
+
+    X, y = _checkpoint_data()
+    m = Sequential([Dense(3, 4, rng=1), Tanh(), Dense(4, 1, rng=2)])
+    return {
+        epochs: trained.forward(X).copy()
+        for epochs, trained in checkpoints(
+            m, MSELoss(), SGD(m, lr=0.1), X, y, stops, batch_size=8, rng=rng
+        )
+    }
+
+
+def _checkpoint_data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+
+
+def test_checkpoints_model_at_a_stop_is_the_last_of_the_stops_up_to_it():
+    # as documented: the model at stops[k] is the one checkpoints(stops[:k + 1]) yields
+    # last, with the same rng; the same call twice gives the same models
+    from bpcode import SGD, Dense, MSELoss, Sequential, Tanh, fit
+
+    stops = [1, 2, 5]
+    seen = _checkpoint_models(stops, rng=3)
+    again = _checkpoint_models(stops, rng=3)
+    for k, stop in enumerate(stops):
+        np.testing.assert_array_equal(seen[stop], again[stop])
+        np.testing.assert_array_equal(
+            seen[stop], _checkpoint_models(stops[: k + 1], 3)[stop]
+        )
+    # segments are successive fit calls (1, 1 and 3 epochs) sharing one Generator
+    X, y = _checkpoint_data()
+    ref = Sequential([Dense(3, 4, rng=1), Tanh(), Dense(4, 1, rng=2)])
+    order, opt = np.random.default_rng(3), SGD(ref, lr=0.1)
+    for stop, epochs in zip(stops, (1, 1, 3), strict=True):
+        fit(ref, MSELoss(), opt, X, y, epochs=epochs, batch_size=8, rng=order)
+        np.testing.assert_array_equal(seen[stop], ref.forward(X))
+    # and not fit(epochs=5) in one call: each fit call restarts from the data's order
+    one = Sequential([Dense(3, 4, rng=1), Tanh(), Dense(4, 1, rng=2)])
+    fit(one, MSELoss(), SGD(one, lr=0.1), X, y, epochs=5, batch_size=8, rng=3)
+    assert not np.array_equal(seen[5], one.forward(X))
+
+
+@pytest.mark.parametrize("stops", [5, None, "5,10", 2.0])
+def test_checkpoints_checks_stops_when_called(stops):
+    from bpcode import SGD, Dense
+    from bpcode.experiments import checkpoints
+
+    m = Dense(1, 1, rng=0)
+    with pytest.raises(TypeError, match=r"checkpoints: stops must be a list of epoch"):
+        checkpoints(m, None, SGD(m, lr=0.1), None, None, stops, batch_size=1)
+    with pytest.raises(ValueError, match="checkpoints: stops must increase"):
+        checkpoints(m, None, SGD(m, lr=0.1), None, None, [2, 1], batch_size=1)
+    with pytest.raises(ValueError, match="checkpoints: batch_size"):
+        checkpoints(m, None, SGD(m, lr=0.1), None, None, [1], batch_size=0)
+    with pytest.raises(ValueError, match="checkpoints: rng"):
+        checkpoints(m, None, SGD(m, lr=0.1), None, None, [1], batch_size=1, rng=-1)
+
+
+def test_results_table_checks_rows_and_spec_and_shows_names_with_str():
+    with pytest.raises(TypeError, match="results_table: rows must be a mapping"):
+        results_table([("a", {"x": 1.0})])
+    with pytest.raises(TypeError, match="results_table: row 'a' must be a mapping"):
+        results_table({"a": [1.0]})
+    for spec in ("d", "s", 3):
+        with pytest.raises(
+            (TypeError, ValueError), match=r"results_table: spec must be a float format"
+        ):
+            results_table({"a": {"x": "text"}}, spec=spec)
+    lines = results_table({1: {2: 0.5}}, spec=".1%").splitlines()
+    assert lines[0].split() == ["model", "2"] and lines[2].split() == ["1", "50.0%"]
+
+
+def test_spread_checks_its_values_and_format_spec():
+    with pytest.raises(TypeError, match=r"values must be a sequence of scores, e\.g\."):
+        Spread(0.5)
+    with pytest.raises(TypeError, match="values must be a sequence"):
+        Spread("0.5")
+    with pytest.raises(ValueError, match="Spread: spec must be a float format"):
+        format(Spread((0.5,)), "d")
+    assert f"{Spread((0.5,)):.1f}" == "0.5 ± 0.0"
+
+
+def test_over_seeds_rejects_negative_seeds():
+    with pytest.raises(ValueError, match="over_seeds: seeds must be non-negative"):
+        over_seeds(lambda s: 0.0, [1, -2])
+
+
+def test_an_error_in_the_users_function_names_the_seed_or_candidate():
+    error = RuntimeError("diverged")
+
+    def run(seed):
+        if seed == 7:
+            raise error
+        return 0.5
+
+    with pytest.raises(RuntimeError) as info:
+        over_seeds(run, [1, 7])
+    assert info.value is error  # the same exception, re-raised
+    assert any("seed 7" in note for note in info.value.__notes__)
+    with pytest.raises(RuntimeError) as info:
+        choose(lambda c: run(7) if c == 0.3 else 0.5, [0.1, 0.3], larger_is_better=True)
+    assert any("candidate 0.3" in note for note in info.value.__notes__)
+
+
+def test_choose_accepts_numpy_bools():
+    score = {0.1: 0.5, 0.3: 0.9}.__getitem__
+    assert choose(score, [0.1, 0.3], larger_is_better=np.True_)[0] == 0.3
+    assert choose(score, [0.1, 0.3], larger_is_better=np.False_)[0] == 0.1
+
+
+def test_docstrings_have_parameters_and_returns():
+    from bpcode.experiments import standard_error
+
+    for f in (standard_error, Spread.map):
+        assert "Parameters\n" in f.__doc__ and "Returns\n" in f.__doc__, f.__qualname__

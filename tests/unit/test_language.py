@@ -98,6 +98,32 @@ def test_encode_and_decode_are_inverse():
         decode(np.array([0, 4]), vocab)
 
 
+@pytest.mark.parametrize("empty", [[], (), np.array([]), np.array([], dtype=np.uint8)])
+def test_decode_of_no_ids_is_the_empty_string(empty):
+    assert decode(empty, "ab") == ""
+
+
+def test_ragged_contexts_are_reported_as_such():
+    model = KneserNey(2).fit(ABAC, vocab_size=4)
+    with pytest.raises(
+        ValueError, match=r"contexts must be a rectangular \(n, L\) integer array"
+    ):
+        model.predict_proba([[0, 1], [1]])
+    with pytest.raises(ValueError, match="ids must be a 1-D integer array"):
+        decode([[0], [1, 0]], "ab")
+    assert model.predict_proba(np.zeros((2, 0))).shape == (2, 4)  # empty: no dtype
+
+
+@pytest.mark.parametrize(("V", "largest"), [(40, 11), (60, 10), (100, 9)])
+def test_the_overflow_error_names_the_largest_order_that_fits(V, largest):
+    assert V**largest < 2**62 <= V ** (largest + 1)
+    with pytest.raises(
+        ValueError, match=f"largest order for {V} characters is {largest}"
+    ):
+        KneserNey(MAX_ORDER).fit(np.array([0, 1] * 10), vocab_size=V)
+    KneserNey(largest).fit(np.array([0, 1] * 10), vocab_size=V)  # fits
+
+
 def test_next_char_sequences_shift_the_targets_by_one():
     ids = np.arange(10)
     X, Y = next_char_sequences(ids, 4)
@@ -407,6 +433,57 @@ def test_temperature_sharpens_and_flattens():
     assert hot[2] > 0.2 * 2000  # p^(1/4) normalised: 0.26 for the last id
 
 
+def _sharpened_reference(p, tau):
+    """The temperature formula as sample has always computed it (see its outputs)."""
+    if tau == 1.0:
+        return p / p.sum()
+    with np.errstate(divide="ignore"):
+        logp = np.log(p) / tau
+    logp -= logp.max()
+    q = np.exp(logp)
+    return q / q.sum()
+
+
+@pytest.mark.parametrize("tau", [1.0, 0.5, 0.7, 1.3, 1e-300])
+def test_sample_draws_from_the_same_sharpened_distribution_as_before(tau):
+    P = np.random.default_rng(4).dirichlet(np.ones(5) * 0.3, size=5)
+    P[1, 2] = 0.0
+    P[1] /= P[1].sum()
+    ids = sample(lambda c: P[c[-1]], np.array([1]), 300, rng=11, temperature=tau)
+    gen, expected = np.random.default_rng(11), [1]
+    for _ in range(300):
+        expected.append(gen.choice(5, p=_sharpened_reference(P[expected[-1]], tau)))
+    assert ids.tolist() == expected
+
+
+def test_a_tiny_temperature_picks_the_most_likely_character():
+    for p in ([0.3, 0.7], [0.0, 1.0 + 5e-7]):  # log p / tau overflows for both
+        ids = sample(lambda c, p=p: np.array(p), [0], 20, rng=0, temperature=1e-310)
+        assert ids[1:].tolist() == [1] * 20
+    ties = sample(lambda c: np.array([0.5, 0.5]), [0], 200, rng=0, temperature=1e-310)
+    assert set(ties[1:].tolist()) == {0, 1}  # equally likely characters stay so
+
+
+def test_sample_checks_what_next_probs_returns():
+    where = r"sample, step 0: next_probs"
+    with pytest.raises(ValueError, match=f"{where} returned an empty vector"):
+        sample(lambda c: np.array([]), [0], 3, rng=0)
+    with pytest.raises(TypeError, match=f"{where} must return numbers"):
+        sample(lambda c: np.array(["a", "b"]), [0], 3, rng=0)
+    with pytest.raises(TypeError, match=f"{where} must return numbers"):
+        sample(lambda c: None, [0], 3, rng=0)
+
+
+def test_sample_checks_the_prompt_before_calling_the_model():
+    def next_probs(ids):
+        raise AssertionError("next_probs called with a bad prompt")
+
+    with pytest.raises(ValueError, match="sample: prompt ids must be non-negative"):
+        sample(next_probs, [0, -1], 3, rng=0)
+    with pytest.raises(ValueError, match="sample: prompt must be a non-empty 1-D"):
+        sample(next_probs, [0.0], 3, rng=0)
+
+
 def test_sample_checks_its_arguments():
     with pytest.raises(TypeError, match="callable"):
         sample([0.5, 0.5], np.array([0]), 1, rng=0)
@@ -423,7 +500,7 @@ def test_sample_checks_its_arguments():
 def test_sample_checks_the_prompt_and_the_length_of_the_distribution():
     with pytest.raises(ValueError, match=r"\[0, 2\)"):
         sample(lambda c: np.ones(2) / 2, np.array([0, 5]), 1, rng=0)
-    with pytest.raises(ValueError, match=r"\[0, 2\)"):
+    with pytest.raises(ValueError, match="prompt ids must be non-negative"):
         sample(lambda c: np.ones(2) / 2, np.array([-1]), 1, rng=0)
     with pytest.raises(ValueError, match="3 probabilities, but 2"):
         sample(lambda c: np.ones(len(c) + 1) / (len(c) + 1), np.array([0]), 3, rng=0)
