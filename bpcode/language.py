@@ -489,13 +489,18 @@ class KneserNey(_CountModel):
         p_N(c | h) = max(N(hc) - D_N, 0) / N(h)  +  D_N * N1(h) / N(h) * p_{N-1}(c | h')
 
     where N1(h) is the number of distinct characters seen after h. A lower order m < N
-    has the same form, with the count N(gc) replaced by the **continuation count**
-    N+(gc) = the number of distinct characters that precede gc in the training text
+    has the same form, with the count N(h'c) replaced by the **continuation count**
+    N+(h'c) = the number of distinct characters that precede h'c in the training text
     (how many contexts c completes, not how often). Order 0 is the uniform
     distribution 1/V. A context that was never seen (N(h) = 0) hands its whole mass to
     the next lower order, and so does a context shorter than ``order - 1`` characters
-    (unlike ``AdditiveNGram``, which rejects it). Every distribution sums to 1, and every
-    character gets a positive probability because every discount is positive.
+    (unlike ``AdditiveNGram``, which rejects it): it is scored from the highest order
+    its length allows, with that order's continuation counts. Every distribution sums
+    to 1, and every character gets a positive probability because every discount is
+    positive. The text is not padded, so the m-gram that opens the training text gains
+    no continuation count from that occurrence (nothing precedes it). This is
+    Kneser-Ney with one discount per order; the "modified" version of Chen and Goodman
+    uses three.
 
     Parameters
     ----------
