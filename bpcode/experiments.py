@@ -235,8 +235,10 @@ def paired_interval(
     replacement, ``n_boot`` times, and take the 2.5th and 97.5th percentiles of the mean
     difference. Neighbouring items that are not independent (characters of one text) are
     drawn in blocks of ``block`` consecutive items; a trailing part shorter than a block
-    is left out. The trained models are held fixed: the interval does not include the
-    randomness of training, which a :class:`Spread` over seeds shows.
+    is left out of the draws (not of the mean), so with few blocks the interval describes
+    the first ``n_items // block · block`` items. The trained models are held fixed: the
+    interval does not include the randomness of training, which a :class:`Spread` over
+    seeds shows.
 
     Parameters
     ----------
@@ -244,7 +246,8 @@ def paired_interval(
         One score per test item for each model (e.g. 1.0 for right and 0.0 for wrong, or
         a loss), averaged over seeds where a model was trained with several.
     block : int, default=1
-        Consecutive items drawn together, at least 1 and at most ``n_items``.
+        Consecutive items drawn together, at least 1 and at most ``n_items // 2`` (at
+        least two blocks to draw from).
     n_boot : int, default=2000
         Bootstrap draws, at least 1.
     rng : None, int or numpy.random.Generator, default=0
@@ -266,10 +269,10 @@ def paired_interval(
         )
     block = check_positive_int(block, "block", "paired_interval")
     n_boot = check_positive_int(n_boot, "n_boot", "paired_interval")
-    if block > a.size:
+    if a.size // block < 2:
         raise ValueError(
-            f"paired_interval: block must be at most the number of items ({a.size}), "
-            f"got {block}"
+            f"paired_interval: block must leave at least two blocks to draw, at most "
+            f"{a.size // 2} for {a.size} items, got {block}"
         )
     gen = as_generator(rng, "paired_interval")
     d = a - b
