@@ -12,8 +12,9 @@ What pages 6.2 and 6.3 share:
   give a full next-character distribution for any context;
 - :func:`window_mlp`, the neural network of Bengio et al. (2003) over a window of
   characters;
-- :func:`nats_to_bits` and :func:`sample`, which draws text from any model that gives
-  a next-character distribution.
+- :func:`nats_to_bits`, :func:`target_bits` (the loss of each character, for paired
+  comparisons) and :func:`sample`, which draws text from any model that gives a
+  next-character distribution.
 
 Every model here predicts character ``c_t`` from the characters before it. Contexts are
 integer arrays of shape (n, L), oldest character first; a model of order N uses the
@@ -47,6 +48,7 @@ __all__ = [
     "normalize_text",
     "sample",
     "split_text",
+    "target_bits",
     "window_mlp",
 ]
 
@@ -88,6 +90,50 @@ def nats_to_bits(nats: float | np.ndarray | Spread) -> float | np.ndarray | Spre
             f"nats_to_bits: expected a real number or an ndarray, got {type(nats).__name__}"
         )
     return float(nats) / math.log(2.0)
+
+
+def target_bits(probs: object, targets: object) -> np.ndarray:
+    """The loss of every target character in bits: −log₂ of the probability it was given.
+
+    Their mean is the model's loss in bits per character; kept item by item, two models'
+    losses can be compared character by character
+    (:func:`~bpcode.experiments.paired_interval`).
+
+    Parameters
+    ----------
+    probs : array-like of shape (n, V)
+        Each row a model's next-character distribution for one context.
+    targets : array-like of int, shape (n,)
+        The character that came next, in [0, V).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        −log₂ probs[i, targets[i]]; infinite where a target was given probability 0.
+
+    Examples
+    --------
+    >>> target_bits(np.array([[0.5, 0.5], [0.25, 0.75]]), [0, 0]).tolist()
+    [1.0, 2.0]
+    """
+    where = "target_bits"
+    expected = "a 2-D array (n, V) of probabilities"
+    try:
+        P = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: probs must be {expected}") from None
+    if P.ndim != 2 or not np.all(np.isfinite(P)) or np.any(P < 0):
+        raise ValueError(
+            f"{where}: probs must be {expected}, finite and non-negative, got shape "
+            f"{P.shape}"
+        )
+    y = _as_ids(targets, P.shape[1], where, "targets", ndim=1)
+    if len(y) != len(P):
+        raise ValueError(
+            f"{where}: one target per row of probs, got {len(y)} targets for {len(P)} rows"
+        )
+    with np.errstate(divide="ignore"):
+        return -np.log2(P[np.arange(len(y)), y])
 
 
 def normalize_text(text: str) -> str:
@@ -851,10 +897,9 @@ def _sharpen(p: np.ndarray, temperature: float) -> np.ndarray:
     if temperature == 1.0:
         return p / p.sum()
     with np.errstate(divide="ignore", over="ignore"):
-        logp = np.log(p) / temperature
-        if not np.isfinite(logp.max()):  # 1 / temperature so large that it overflowed
-            logp = (np.log(p) - np.log(p.max())) / temperature  # the largest: 0
-    logp -= logp.max()
+        # log(p / max p) <= 0 before the division: the largest stays 0, so a tiny
+        # temperature can only send the others to -inf (probability 0), never to +inf
+        logp = (np.log(p) - np.log(p.max())) / temperature
     q = np.exp(logp)
     return q / q.sum()
 

@@ -279,6 +279,15 @@ class Layer:
         """Output width for inputs of width ``n_in``; None if not known before a forward pass."""
         return None
 
+    def _explain_rejection(
+        self, layer: Layer, problem: str, shape: tuple[int, ...]
+    ) -> str:
+        """``problem``, why ``layer`` rejected this layer's output of ``shape``, as told.
+
+        A layer that knows the usual cause of such a mismatch rewrites it to say so.
+        """
+        return problem
+
     def _recorded_forward(self, X: np.ndarray) -> np.ndarray:
         out = self._forward(X)
         self._out_shape = out.shape
@@ -497,6 +506,30 @@ class Embedding(Layer):
     def _out_width(self, n_in: int | None) -> int | None:
         return None if self.concatenate else self.dim
 
+    def _explain_rejection(
+        self, layer: Layer, problem: str, shape: tuple[int, ...]
+    ) -> str:
+        # Concatenated vectors rejected: the ids have the wrong context length, or the
+        # layer above wants the vectors as a sequence (recurrent, attention).
+        if not self.concatenate:
+            return problem
+        n, k, d = shape[0], self._ids.shape[1], self.dim
+        if layer._input_error((n, k, d)) is None and layer._input_error((n, d)):
+            return (
+                f"expected a sequence of vectors (n_samples, T, {d}), got shape {shape}: "
+                f"{self!r} concatenates the {k} vectors of each sample; use "
+                f"Embedding({self.vocab_size}, {d}, concatenate=False) to pass them on "
+                f"as a sequence of shape (n_samples, {k}, {d}),"
+            )
+        if layer.n_in is not None and layer.n_in % d == 0:
+            wanted = layer.n_in // d
+            return (
+                f"{problem}: the network takes contexts of {wanted} "
+                f"id{'s' * (wanted != 1)} ({wanted} × {d} = {layer.n_in} values), "
+                f"got {k} per row,"
+            )
+        return problem
+
     def __repr__(self) -> str:
         return f"Embedding({self.vocab_size} tokens -> {self.dim})"
 
@@ -598,50 +631,29 @@ class Sequential(Layer):
             raise type(error)(f"Sequential, layer 0 {error}") from None
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        in_shape = X.shape
         for i, layer in enumerate(self.layers):
             if i > 0:
                 problem = layer._input_error(X.shape)
                 if problem is not None:
-                    raise ValueError(self._shape_error(i, problem, X.shape, in_shape))
+                    raise ValueError(self._shape_error(i, problem, X.shape))
             X = layer._recorded_forward(X)
         self._record_layers_inside()
         return X
 
-    def _shape_error(
-        self, i: int, problem: str, shape: tuple[int, ...], in_shape: tuple[int, ...]
-    ) -> str:
+    def _shape_error(self, i: int, problem: str, shape: tuple[int, ...]) -> str:
         """The message for layer i rejecting an output of ``shape`` from the layer below.
 
-        Behind an Embedding (and activations) the mistake is usually in the token ids or
-        in the Embedding, not in the layer that noticed it: the message says so.
+        The layer that made the output (below any activations, which keep its shape) may
+        know the usual cause and say it (see :meth:`Layer._explain_rejection`).
         """
-        layer, below, first = self.layers[i], self.layers[i - 1], self.layers[0]
-        where = f"Sequential, layer {i} {layer!r}"
-        message = f"{where}: {problem} from layer {i - 1} {below!r}"
-        if not isinstance(first, Embedding) or not first.concatenate:
-            return message
-        if not all(isinstance(middle, Activation) for middle in self.layers[1:i]):
-            return message
-        k, d = in_shape[1], first.dim
-        n = shape[0]
-        if layer._input_error((n, k, d)) is None and layer._input_error((n, d)):
-            # a layer for sequences only (recurrent, attention)
-            return (
-                f"{where}: expected a sequence of vectors (n_samples, T, {d}), got "
-                f"shape {shape} from "
-                f"layer 0 {first!r}, which concatenates the {k} vectors of each "
-                f"sample; use Embedding({first.vocab_size}, {d}, concatenate=False) "
-                f"to pass them on as a sequence of shape (n_samples, {k}, {d})"
-            )
-        if layer.n_in is not None and layer.n_in % d == 0:
-            wanted = layer.n_in // d
-            return (
-                f"{message}: the network takes contexts of {wanted} "
-                f"id{'s' * (wanted != 1)} ({wanted} × {d} = {layer.n_in} values), "
-                f"got {k} per row"
-            )
-        return message
+        layer, below = self.layers[i], self.layers[i - 1]
+        source = i - 1
+        while source > 0 and isinstance(self.layers[source], Activation):
+            source -= 1
+        problem = self.layers[source]._explain_rejection(layer, problem, shape)
+        return (
+            f"Sequential, layer {i} {layer!r}: {problem} from layer {i - 1} {below!r}"
+        )
 
     def _backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         for layer in reversed(self.layers):

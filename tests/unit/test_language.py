@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from bpcode import SoftmaxCrossEntropy
 from bpcode.datasets import load_corpus
 from bpcode.language import (
     MAX_ORDER,
@@ -24,6 +25,7 @@ from bpcode.language import (
     normalize_text,
     sample,
     split_text,
+    target_bits,
     window_mlp,
 )
 
@@ -521,3 +523,31 @@ def test_argument_errors_are_clear():
         window_mlp(5, 3, dim=0)
     with pytest.raises(ValueError, match="window_mlp"):
         window_mlp(5, 3, hidden=0)
+
+
+def test_target_bits_is_the_loss_of_each_character():
+    P = np.random.default_rng(3).dirichlet(np.ones(6), size=40)
+    y = np.random.default_rng(4).integers(0, 6, size=40)
+    bits = target_bits(P, y)
+    assert bits.shape == (40,)
+    assert np.array_equal(bits, -np.log2(P[np.arange(40), y]))
+    # their mean is the cross-entropy in bits per character
+    assert np.isclose(bits.mean(), nats_to_bits(SoftmaxCrossEntropy()(np.log(P), y)))
+    assert target_bits([[0.0, 1.0]], [0]).tolist() == [np.inf]  # probability 0
+
+
+@pytest.mark.parametrize(
+    "probs, targets, error, message",
+    [
+        (np.ones(3), [0], ValueError, "2-D array"),
+        ([[0.5, -0.5]], [0], ValueError, "non-negative"),
+        ([[0.5, np.nan]], [0], ValueError, "finite"),
+        ([["a", "b"]], [0], TypeError, "probabilities"),
+        ([[0.5, 0.5]], [2], ValueError, r"lie in \[0, 2\)"),
+        ([[0.5, 0.5]], [0.0], TypeError, "integer ids"),
+        ([[0.5, 0.5]], [0, 1], ValueError, "2 targets for 1 rows"),
+    ],
+)
+def test_target_bits_refuses_misuse(probs, targets, error, message):
+    with pytest.raises(error, match=f"target_bits: .*{message}"):
+        target_bits(probs, targets)
