@@ -730,9 +730,10 @@ def _order_limit(V: int) -> str:
 
 
 def _ngram_codes(ids: np.ndarray, order: int, V: int) -> np.ndarray:
-    """Codes of all n-grams of length ``order`` in ``ids``, in text order."""
-    if V**order >= 2**62:
-        raise ValueError(f"n-grams of length {order}: {_order_limit(V)}")
+    """Codes of all n-grams of length ``order`` in ``ids``, in text order.
+
+    ``order`` is at most the model's order, which ``fit`` has checked to fit in int64.
+    """
     windows = np.lib.stride_tricks.sliding_window_view(ids, order)
     return _codes(windows, V)
 

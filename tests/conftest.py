@@ -1,8 +1,9 @@
 """Shared fixtures and collection hooks for the book's tests.
 
 * ``repo_root``, ``toc_files`` and ``toc_notebooks``: the book as listed in ``_toc.yml``.
-* ``built_book``: ONE Jupyter Book build per test session (session scope), shared by
-  ``test_book.py`` (build is clean) and ``test_browser.py`` (built HTML works in Chromium).
+* ``built_books``: ONE build of each edition per test session (session scope), the Chinese
+  one in the English one's ``zh/`` folder, shared by ``test_book.py`` (builds are clean)
+  and ``test_browser.py`` (built HTML works in Chromium); ``built_book`` is the English one.
   ``book_builder`` (``build_book``) builds the same way with another Sphinx builder:
   ``test_pdf.py`` prints the single-page build to PDF.
 * ``tests/book/test_notebooks_nbval.py`` is collected as strict nbval tests of every notebook in
@@ -11,7 +12,7 @@
 
 ``make test`` runs pytest-xdist with ``--dist loadfile``: a notebook's cells share one
 kernel, so each notebook is one unit of work, and ``pytest_xdist_make_scheduler`` below
-makes test_book.py + test_browser.py one unit too, so the book is built only once.
+makes test_book.py + test_browser.py one unit too, so each edition is built only once.
 """
 
 from __future__ import annotations
@@ -125,9 +126,10 @@ def build_book(
     reproduces the stored outputs exactly; executing them again here would double the
     cost of ``make test``. ``BOOK_EXECUTE=force`` makes this build execute too (as
     ``make book`` always does). The mode is set in a copy of ``_config.yml`` written to
-    ``out`` (tests/tools/bookconfig.py); ``language="zh_CN"`` builds the Chinese edition.
+    ``out`` (tests/tools/bookconfig.py); ``language="zh_CN"`` builds the Chinese edition,
+    which never executes (as ``make book-zh``): its code and outputs are the English ones.
     """
-    mode = os.environ.get("BOOK_EXECUTE", "off")
+    mode = os.environ.get("BOOK_EXECUTE", "off") if language is None else "off"
     config_file = write_config(out, execute=mode, language=language)
     cmd = [
         venv_script("jupyter-book"),
@@ -177,12 +179,6 @@ def built_books(tmp_path_factory) -> dict[str, BuiltBook]:
 def built_book(built_books) -> BuiltBook:
     """The English HTML book, with the Chinese edition in its ``zh/`` folder."""
     return built_books["en"]
-
-
-@pytest.fixture(scope="session")
-def built_book_zh(built_books) -> BuiltBook:
-    """The Chinese edition (中文版), as published in the English book's ``zh/`` folder."""
-    return built_books["zh_CN"]
 
 
 @pytest.fixture(scope="session")

@@ -110,10 +110,10 @@ def test_every_notebook_page_has_binder_and_colab_links(built_book):
             assert f'href="{url}"' in html, f"{path}: no {name} link to {url}"
 
 
-def test_chinese_edition_search_segments_chinese_words(built_book_zh):
+def test_chinese_edition_search_segments_chinese_words(built_books):
     """Sphinx's Chinese search splits text into words with jieba: the index must hold
     Chinese words of two or more characters (whitespace splitting would give sentences)."""
-    text = (built_book_zh.html / "searchindex.js").read_text(encoding="utf-8")
+    text = (built_books["zh_CN"].html / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
     words = [w for w in index["terms"] if re.fullmatch(r"[\u4e00-\u9fff]{2,8}", w)]
     assert {"梯度", "损失", "反向"} <= set(words), (

@@ -205,8 +205,8 @@ def test_no_prose_line_starts_with_a_plus():
             stripped = line.strip()
             if stripped.startswith("```"):
                 in_fence = not in_fence
-            if stripped.startswith("$$") or (stripped.endswith("$$") and in_math):
-                in_math = not in_math if stripped.count("$$") == 1 else in_math
+            if stripped.count("$$") == 1:  # opens or closes display maths
+                in_math = not in_math
             if not in_math and not in_fence and re.match(r"\s*\+ ", line):
                 offending.append(
                     f"{path.relative_to(REPO)} line {number}: {stripped[:50]}"

@@ -23,6 +23,7 @@ import re
 
 import pytest
 
+from tools import toc
 from tools.i18n import (
     CATALOGUES,
     MATH,
@@ -64,9 +65,7 @@ def extracted(tmp_path_factory) -> dict[str, set[str]]:
     extracts them."""
     pots = extract(tmp_path_factory.mktemp("gettext"))
     return {
-        pot.relative_to(pots).with_suffix("").as_posix(): {
-            m.id for m in read_catalogue(pot) if m.id
-        }
+        toc.docname(pot, repo=pots): {m.id for m in read_catalogue(pot) if m.id}
         for pot in sorted(pots.rglob("*.pot"))
     }
 

@@ -15,13 +15,27 @@ import sys
 from pathlib import Path
 
 import yaml
+from babel.messages.pofile import read_po
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.toc import REPO  # noqa: E402
 
-# The book's title in each edition (the page titles come from the message catalogues).
-TITLES = {"zh_CN": "反向传播：讲解与验证"}
+
+def book_title(language: str | None = None) -> str:
+    """The book's title in an edition: ``_config.yml``'s, or its translation in the
+    catalogue of the root page (where the title is also the first heading)."""
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    title = config["title"]
+    if language is None or language == "en":
+        return title
+    root = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))["root"]
+    path = REPO / "locale" / language / "LC_MESSAGES" / f"{root}.po"
+    with path.open("rb") as f:
+        message = read_po(f).get(title)
+    if message is None or not message.string:
+        raise ValueError(f"the title {title!r} has no translation in {path}")
+    return message.string
 
 
 def venv_script(name: str) -> str:
@@ -47,7 +61,7 @@ def write_config(
     ]
     if language is not None:
         options["language"] = language
-        config["title"] = TITLES.get(language, config["title"])
+        config["title"] = book_title(language)
     out.mkdir(parents=True, exist_ok=True)
     config_file = out / "_config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")

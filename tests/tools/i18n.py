@@ -25,6 +25,7 @@ from babel.messages.pofile import read_po
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tools import toc  # noqa: E402
 from tools.bookconfig import venv_script, write_config  # noqa: E402
 from tools.toc import REPO  # noqa: E402
 
@@ -70,7 +71,8 @@ def catalogue_paths() -> list[Path]:
 
 
 def docname(path: Path) -> str:
-    return path.relative_to(CATALOGUES).with_suffix("").as_posix()
+    """``locale/.../book/intro.po`` -> ``book/intro``: the page a catalogue translates."""
+    return toc.docname(path, repo=CATALOGUES)
 
 
 def read_catalogue(path: Path) -> Catalog:
